@@ -1,0 +1,40 @@
+/* fti: the command-line tool. A thin layer over libfti; each subcommand lives in its own file
+ * (cmd_*.c) and returns the process exit status: 0 success/accept, 1 reject/refuse, 2 usage or
+ * input error. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "fti/fti.h"
+
+static const struct cli_command commands[] = {
+    {"demo", "run the end-to-end demonstration on an embedded default", cmd_demo},
+    {"version", "print the version", cmd_version},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: fti COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nRun `fti COMMAND --help` for a command's options.\n");
+}
+
+int cmd_version(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    printf("fti %s\n", fti_version());
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) return cmd_version(0, NULL);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "fti: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
