@@ -39,14 +39,37 @@ static inline ke_t ke_mul_fe(ke_t a, fe_t b) {
 static inline ke_t ke_add_fe(ke_t a, fe_t b) { a.c[0] = fe_add(a.c[0], b); return a; }
 
 /* (a0 + a1 X + a2 X^2)(b0 + b1 X + b2 X^2) = d0 + d1 X + d2 X^2 + d3 X^3 + d4 X^4
- * = (d0 + d3) + (d1 + d3 + d4) X + (d2 + d4) X^2. Karatsuba: 6 base multiplications. */
+ * = (d0 + d3) + (d1 + d3 + d4) X + (d2 + d4) X^2  (X^3 = X + 1, X^4 = X^2 + X).
+ * Nine 64x64 products summed in 128 bits with a carry count (an accumulator holds
+ * lo + 2^128 * hi), then one reduction per coefficient: fewer reductions than Karatsuba. */
+typedef struct {
+    unsigned __int128 lo;
+    uint64_t hi;
+} ke_acc;
+
+static inline void ke_acc_add(ke_acc *a, unsigned __int128 x) {
+    a->lo += x;
+    a->hi += a->lo < x;
+}
+
+static inline fe_t ke_acc_reduce(ke_acc a) { return fe_reduce_wide(a.lo, a.hi); }
+
 static inline ke_t ke_mul(ke_t a, ke_t b) {
-    fe_t p0 = fe_mul(a.c[0], b.c[0]), p1 = fe_mul(a.c[1], b.c[1]), p2 = fe_mul(a.c[2], b.c[2]);
-    fe_t d1 = fe_sub(fe_sub(fe_mul(fe_add(a.c[0], a.c[1]), fe_add(b.c[0], b.c[1])), p0), p1);
-    fe_t d2 = fe_add(fe_sub(fe_sub(fe_mul(fe_add(a.c[0], a.c[2]), fe_add(b.c[0], b.c[2])), p0), p2), p1);
-    fe_t d3 = fe_sub(fe_sub(fe_mul(fe_add(a.c[1], a.c[2]), fe_add(b.c[1], b.c[2])), p1), p2);
-    fe_t d4 = p2;
-    ke_t r = {{fe_add(p0, d3), fe_add(fe_add(d1, d3), d4), fe_add(d2, d4)}};
+    typedef unsigned __int128 u128;
+    u128 p00 = (u128)a.c[0] * b.c[0], p01 = (u128)a.c[0] * b.c[1], p02 = (u128)a.c[0] * b.c[2];
+    u128 p10 = (u128)a.c[1] * b.c[0], p11 = (u128)a.c[1] * b.c[1], p12 = (u128)a.c[1] * b.c[2];
+    u128 p20 = (u128)a.c[2] * b.c[0], p21 = (u128)a.c[2] * b.c[1], p22 = (u128)a.c[2] * b.c[2];
+    ke_acc r0 = {p00, 0}, r1 = {p01, 0}, r2 = {p02, 0};
+    ke_acc_add(&r0, p12); /* d3 */
+    ke_acc_add(&r0, p21);
+    ke_acc_add(&r1, p10); /* d1 */
+    ke_acc_add(&r1, p12); /* d3 */
+    ke_acc_add(&r1, p21);
+    ke_acc_add(&r1, p22); /* d4 */
+    ke_acc_add(&r2, p11); /* d2 */
+    ke_acc_add(&r2, p20);
+    ke_acc_add(&r2, p22); /* d4 */
+    ke_t r = {{ke_acc_reduce(r0), ke_acc_reduce(r1), ke_acc_reduce(r2)}};
     return r;
 }
 static inline ke_t ke_sqr(ke_t a) { return ke_mul(a, a); }

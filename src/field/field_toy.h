@@ -12,5 +12,11 @@ static inline fe_t fe_add(fe_t a, fe_t b) { return (a + b) % FE_P; }
 static inline fe_t fe_sub(fe_t a, fe_t b) { return (a + FE_P - b) % FE_P; }
 static inline fe_t fe_mul(fe_t a, fe_t b) { return (a * b) % FE_P; }
 static inline fe_t fe_from_u64(uint64_t x) { return x % FE_P; }
+static inline fe_t fe_reduce128(unsigned __int128 x) { return (fe_t)(x % FE_P); }
+/* lo + 2^128 hi mod p */
+static inline fe_t fe_reduce_wide(unsigned __int128 lo, uint64_t hi) {
+    unsigned __int128 t64 = ((unsigned __int128)1 << 64) % FE_P, t128 = t64 * t64 % FE_P;
+    return (fe_t)((lo % FE_P + (unsigned __int128)(hi % FE_P) * t128) % FE_P);
+}
 
 #endif

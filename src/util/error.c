@@ -23,7 +23,15 @@ void fti_error_prefix(const char *fmt, ...) {
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, last_error, sizeof old);
-    snprintf(last_error, sizeof last_error, "%s: %s", prefix, old);
+    /* "prefix: old", truncated to the buffer */
+    size_t np = strlen(prefix), no = strlen(old), cap = sizeof last_error - 1;
+    if (np > cap) np = cap;
+    memcpy(last_error, prefix, np);
+    size_t at = np;
+    for (const char *sep = ": "; *sep && at < cap; sep++) last_error[at++] = *sep;
+    if (no > cap - at) no = cap - at;
+    memcpy(last_error + at, old, no);
+    last_error[at + no] = 0;
 }
 
 const char *fti_last_error(void) { return last_error; }
