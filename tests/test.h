@@ -4,9 +4,13 @@
  *   const struct test_case TEST_CASES[] = { TEST(test_area__case), ..., {0} };
  *
  * and links tests/test_main.c, whose main() runs the cases whose names contain argv[1]
- * (all by default), seeds the RNG from FTI_TEST_SEED (or the clock) and prints the seed on
+ * (all by default; `--exclude S` runs all but those containing S), seeds the RNG from FTI_TEST_SEED (or the clock) and prints the seed on
  * failure so the run can be repeated. Exit status: 0 all passed, 1 a case failed, 77 no case
- * failed but some were skipped (e.g. ../shared/models absent). */
+ * failed but some were skipped (e.g. ../shared/models absent) or none ran.
+ *
+ * Cases that need the real models in ../shared/models have "models" in their name; CMake
+ * registers such a program twice, as NAME (all other cases) and NAME_models (only those), so
+ * that a missing models folder shows as a skipped test, never as a pass. */
 #ifndef FTI_TEST_H
 #define FTI_TEST_H
 
