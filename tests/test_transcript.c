@@ -54,7 +54,7 @@ static void test_transcript__fe_rejects_out_of_range(void) {
         s.counter = 1; /* pretend block 0 is loaded */
         s.pos = 0;
         for (int i = 0; i < 8; i++) s.block[i] = (uint8_t)(bad[b] >> (8 * i));
-        for (int i = 0; i < 8; i++) s.block[8 + i] = (uint8_t)(42 >> (8 * i));
+        for (int i = 0; i < 8; i++) s.block[8 + i] = (uint8_t)((uint64_t)42 >> (8 * i));
         CHECK_EQ_U64(fti_stream_fe(&s), 42);
         CHECK_EQ_U64(s.pos, 16);
     }

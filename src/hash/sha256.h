@@ -13,7 +13,14 @@ typedef struct {
     uint8_t b[FTI_DIGEST_BYTES];
 } fti_digest;
 
-static inline void fti_sha256(fti_digest *out, const void *data, size_t len) { SHA256(data, len, out->b); }
+/* One-shot SHA-256. The low-level calls avoid the per-call cost of OpenSSL 3's SHA256()
+ * (which goes through the EVP layer: about 3x slower on short inputs). */
+static inline void fti_sha256(fti_digest *out, const void *data, size_t len) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, len);
+    SHA256_Final(out->b, &c);
+}
 static inline int fti_digest_eq(const fti_digest *a, const fti_digest *b) {
     return memcmp(a->b, b->b, FTI_DIGEST_BYTES) == 0;
 }

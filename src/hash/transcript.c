@@ -89,7 +89,9 @@ void fti_stream_bytes(fti_stream *s, void *out, size_t n) {
             uint8_t in[FTI_DIGEST_BYTES + 4];
             memcpy(in, s->seed, FTI_DIGEST_BYTES);
             for (int i = 0; i < 4; i++) in[FTI_DIGEST_BYTES + i] = (uint8_t)(s->counter >> (8 * i));
-            SHA256(in, sizeof in, s->block);
+            fti_digest d;
+            fti_sha256(&d, in, sizeof in);
+            memcpy(s->block, d.b, FTI_DIGEST_BYTES);
             s->counter++;
             s->pos = 0;
         }
@@ -103,6 +105,9 @@ void fti_stream_bytes(fti_stream *s, void *out, size_t n) {
 }
 
 fe_t fti_stream_fe(fti_stream *s) {
+#ifdef FTI_TOY_FIELD
+    return fti_stream_index(s, FE_P); /* 8-byte rejection would almost never accept p = 257 */
+#endif
     for (;;) {
         uint8_t b[8];
         fti_stream_bytes(s, b, 8);

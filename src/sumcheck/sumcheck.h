@@ -20,7 +20,8 @@
  * At the end the verifier holds the point r and the claim C(P(r)); the caller checks it against
  * the final values P_j(r), which the prover reports and which must be proven separately
  * (opening a commitment, or a further reduction). The caller absorbs the claimed sum (and
- * anything it depends on) before calling prove/verify.
+ * anything it depends on) before calling prove/verify, and absorbs the final values before
+ * drawing any later challenge (neither function absorbs them).
  *
  * Soundness: if S is false, the verifier accepts with probability at most n*d/|K| (each round:
  * Schwartz–Zippel for a nonzero polynomial of degree <= d). */
@@ -68,21 +69,29 @@ typedef struct {
     ke_t *evals; /* n_vars * (degree + 1): round i's g_i(0..degree) at evals[i*(degree+1) ..] */
 } fti_sc_proof;
 
-/* Scratch bytes fti_sc_prove needs from its arena for these tables. */
+/* Arena bytes fti_sc_prove takes for these tables: the proof's values (kept) and the prover's
+ * scratch (released before it returns). An arena with this many free bytes always suffices.
+ * Malformed arguments give 0 (fti_sc_prove then reports them). */
 size_t fti_sc_scratch_size(const fti_sc_composite *c, const fti_sc_table *tables, unsigned n_vars);
 
 /* Proves sum_{x} C(P(x)) (the sum is implied by the tables). Writes the proof (proof->evals
  * allocated from the arena, n_vars*(d+1) elements), the point r (n_vars elements, caller's
  * buffer) and the tables' final values P_j(r) (n_tables elements, caller's buffer). Scratch
  * and folded tables come from the arena. n_vars may be 0 (no rounds; final values are the
- * single table entries). */
+ * single table entries).
+ * Tables: 2^n_vars entries each; ext tables are overwritten; one table may fill several slots
+ * (same pointer: folded once), but distinct ext tables must not overlap.
+ * Errors, reported before anything is absorbed: FTI_ERR_ARG (malformed composite or tables,
+ * n_vars > 40), FTI_ERR_NOMEM (arena smaller than fti_sc_scratch_size; the arena is left as
+ * it was). The proof does not depend on the number of OpenMP threads. */
 FTI_MUST_CHECK fti_status fti_sc_prove(fti_sc_proof *proof, ke_t *point, ke_t *final_vals, fti_arena *arena,
                                        fti_transcript *t, const fti_sc_composite *c,
                                        const fti_sc_table *tables, unsigned n_vars);
 
 /* Verifies the rounds of a proof of `claim` with n_vars rounds of the given degree. Sets *ok
  * to 0 first; on success *ok = 1, point[0..n_vars) holds r and *final_claim the claimed C(P(r)),
- * which the caller must still check. A proof of another shape (n_vars, degree) is rejected. */
+ * which the caller must still check. A proof of another shape (n_vars, degree), a degree above
+ * FTI_SC_MAX_DEGREE, or a value with a coefficient >= p is rejected. */
 void fti_sc_verify(int *ok, ke_t *point, ke_t *final_claim, fti_transcript *t, unsigned n_vars,
                    unsigned degree, ke_t claim, const fti_sc_proof *proof);
 
@@ -99,9 +108,15 @@ ke_t fti_mle_eval_fe(const fe_t *table, unsigned n, const ke_t *z);
 ke_t fti_mle_eval_ke(const ke_t *table, unsigned n, const ke_t *z);
 
 /* Zero-check: proves C(P(x)) = 0 for every x in {0,1}^n by the sum-check of
- * eq(tau, x) * C(P(x)) with claim 0, tau drawn from the transcript ("zerocheck/tau").
- * The verifier's final check is final_claim == eq(tau, r) * C(P(r)); fti_zerocheck_verify
- * returns tau (n elements, caller's buffer) for it. */
+ * eq(tau, x) * C(P(x)) with claim 0, tau drawn from the transcript ("zerocheck/tau", n_vars
+ * elements of one stream). The verifier's final check is final_claim == eq(tau, r) * C(P(r));
+ * fti_zerocheck_verify returns tau (n elements, caller's buffer) for it.
+ * C needs room for the eq factor: n_tables < FTI_SC_MAX_TABLES and degree < FTI_SC_MAX_DEGREE
+ * (else FTI_ERR_ARG). The proof has degree d + 1, where d = fti_sc_degree(c); the verifier takes
+ * d itself (`degree`). final_vals holds the n_tables values P_j(r) (eq(tau, r) is the verifier's
+ * to compute). Soundness: n/|K| for tau plus n (d + 1)/|K| for the sum-check. Errors as for
+ * fti_sc_prove (the arena must hold fti_zerocheck_scratch_size bytes), before tau is drawn. */
+size_t fti_zerocheck_scratch_size(const fti_sc_composite *c, const fti_sc_table *tables, unsigned n_vars);
 FTI_MUST_CHECK fti_status fti_zerocheck_prove(fti_sc_proof *proof, ke_t *point, ke_t *final_vals, fti_arena *arena,
                                               fti_transcript *t, const fti_sc_composite *c,
                                               const fti_sc_table *tables, unsigned n_vars);

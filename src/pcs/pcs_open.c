@@ -1,0 +1,507 @@
+/* The PCS prover: batching sum-check, Basefold folding with roll-ins, queries. */
+#include <stdlib.h>
+
+#include "ntt/ntt.h"
+#include "pcs/pcs_commit.h"
+#include "sumcheck/sumcheck.h"
+#include "util/error.h"
+
+/* ---- grouping ---- */
+
+/* Sorted point indices claimed for claimed polynomial ci (returns the count). */
+static size_t point_set(const pcs_schedule *s, size_t ci, unsigned *out) {
+    size_t n = 0;
+    for (size_t u = 0; u < s->n_uclaims; u++)
+        if (s->uclaims[u].claimed == ci) {
+            size_t k = n++;
+            while (k > 0 && out[k - 1] > s->uclaims[u].point) {
+                out[k] = out[k - 1];
+                k--;
+            }
+            out[k] = s->uclaims[u].point;
+        }
+    return n;
+}
+
+typedef struct {
+    size_t n_groups;
+    pcs_group *g;
+    /* storage the groups point into */
+    const ke_t **wpoints;
+    ke_t *wcoef;
+    const fe_t **polys;
+    ke_t *coefs;
+} group_set;
+
+static void group_set_free(group_set *gs) {
+    for (size_t i = 0; i < gs->n_groups; i++) pcs_group_free(&gs->g[i]);
+    free(gs->g);
+    free(gs->wpoints);
+    free(gs->wcoef);
+    free(gs->polys);
+    free(gs->coefs);
+    memset(gs, 0, sizeof *gs);
+}
+
+static fti_status group_set_alloc(group_set *gs, size_t n_groups, size_t n_wpoints, size_t n_polys) {
+    memset(gs, 0, sizeof *gs);
+    gs->g = calloc(n_groups ? n_groups : 1, sizeof *gs->g);
+    gs->wpoints = calloc(n_wpoints ? n_wpoints : 1, sizeof *gs->wpoints);
+    gs->wcoef = calloc(n_wpoints ? n_wpoints : 1, sizeof *gs->wcoef);
+    gs->polys = calloc(n_polys ? n_polys : 1, sizeof *gs->polys);
+    gs->coefs = calloc(n_polys ? n_polys : 1, sizeof *gs->coefs);
+    if (!gs->g || !gs->wpoints || !gs->wcoef || !gs->polys || !gs->coefs) {
+        group_set_free(gs);
+        return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    }
+    return FTI_OK;
+}
+
+static const fe_t *claimed_table(fti_pcs_commitment *const *comms, const pcs_claimed *c) {
+    return comms[c->comm]->tables[c->poly];
+}
+
+/* Phase 1 groups: claimed polynomials with the same size and the same set of points share
+ * W = sum_z lambda_z eq(z, .); their tables combine with coefficients nu_i. */
+static fti_status phase1_groups(group_set *gs, const pcs_schedule *s, fti_pcs_commitment *const *comms,
+                                const ke_t *lambda, const ke_t *nu) {
+    size_t nc = s->n_claimed;
+    unsigned *sets = malloc((nc ? nc : 1) * (s->n_points ? s->n_points : 1) * sizeof *sets);
+    size_t *set_len = malloc((nc ? nc : 1) * sizeof *set_len), *group_of = malloc((nc ? nc : 1) * sizeof *group_of);
+    fti_status st = FTI_OK;
+    if (!sets || !set_len || !group_of) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    size_t n_groups = 0, n_wpoints = 0;
+    size_t *leader = malloc((nc ? nc : 1) * sizeof *leader);
+    if (!leader) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        unsigned *si = sets + i * s->n_points;
+        set_len[i] = point_set(s, i, si);
+        size_t g;
+        for (g = 0; g < n_groups; g++) {
+            size_t l = leader[g];
+            if (s->claimed[l].n_vars == s->claimed[i].n_vars && set_len[l] == set_len[i] &&
+                !memcmp(sets + l * s->n_points, si, set_len[i] * sizeof *si))
+                break;
+        }
+        if (g == n_groups) {
+            leader[n_groups++] = i;
+            n_wpoints += set_len[i];
+        }
+        group_of[i] = g;
+    }
+    if ((st = group_set_alloc(gs, n_groups, n_wpoints, nc)) != FTI_OK) {
+        free(leader);
+        goto out;
+    }
+    gs->n_groups = n_groups;
+    size_t wp = 0, pp_ = 0;
+    for (size_t g = 0; g < n_groups; g++) {
+        pcs_group *G = &gs->g[g];
+        size_t l = leader[g];
+        G->n_vars = s->claimed[l].n_vars;
+        G->t = s->n - G->n_vars;
+        G->low = NULL;
+        G->n_points = set_len[l];
+        G->wpoints = gs->wpoints + wp;
+        G->wcoef = gs->wcoef + wp;
+        for (size_t z = 0; z < set_len[l]; z++) {
+            unsigned pi = sets[l * s->n_points + z];
+            gs->wpoints[wp] = s->points[pi];
+            gs->wcoef[wp] = lambda[pi];
+            wp++;
+        }
+        G->polys = gs->polys + pp_;
+        G->coefs = gs->coefs + pp_;
+        G->sum = ke_zero();
+        for (size_t i = 0; i < nc; i++) {
+            if (group_of[i] != g) continue;
+            gs->polys[pp_] = claimed_table(comms, &s->claimed[i]);
+            gs->coefs[pp_] = nu[i];
+            pp_++;
+            G->n_polys++;
+            for (size_t u = 0; u < s->n_uclaims; u++)
+                if (s->uclaims[u].claimed == i)
+                    G->sum = ke_add(G->sum, ke_mul(ke_mul(nu[i], lambda[s->uclaims[u].point]), s->uclaims[u].value));
+        }
+    }
+    free(leader);
+out:
+    free(sets);
+    free(set_len);
+    free(group_of);
+    return st;
+}
+
+/* Phase 2 groups: claimed polynomials of the same size, weight eq(r_high, .), low part r_low. */
+static fti_status phase2_groups(group_set *gs, const pcs_schedule *s, fti_pcs_commitment *const *comms,
+                                const ke_t *r, const ke_t *mu, const ke_t *v) {
+    fti_status st;
+    unsigned n_sizes = 0;
+    for (unsigned m = 0; m <= s->n; m++)
+        for (size_t i = 0; i < s->n_claimed; i++)
+            if (s->claimed[i].n_vars == m) {
+                n_sizes++;
+                break;
+            }
+    if ((st = group_set_alloc(gs, n_sizes, n_sizes, s->n_claimed)) != FTI_OK) return st;
+    size_t g = 0, pp_ = 0;
+    for (unsigned m = 0; m <= s->n; m++) {
+        pcs_group *G = &gs->g[g];
+        size_t first = pp_;
+        for (size_t i = 0; i < s->n_claimed; i++) {
+            if (s->claimed[i].n_vars != m) continue;
+            gs->polys[pp_] = claimed_table(comms, &s->claimed[i]);
+            gs->coefs[pp_] = mu[i];
+            G->sum = ke_add(G->sum, ke_mul(mu[i], v[i]));
+            pp_++;
+        }
+        if (pp_ == first) continue;
+        G->n_vars = m;
+        G->t = s->n - m;
+        G->low = r;
+        G->n_points = 1;
+        gs->wpoints[g] = r + G->t;
+        gs->wcoef[g] = ke_one();
+        G->wpoints = gs->wpoints + g;
+        G->wcoef = gs->wcoef + g;
+        G->polys = gs->polys + first;
+        G->coefs = gs->coefs + first;
+        G->n_polys = pp_ - first;
+        g++;
+    }
+    gs->n_groups = g;
+    return FTI_OK;
+}
+
+static fti_status groups_round(group_set *gs, unsigned j, ke_t out[3]) {
+    out[0] = out[1] = out[2] = ke_zero();
+    for (size_t g = 0; g < gs->n_groups; g++) {
+        fti_status st = pcs_group_round(&gs->g[g], j, out);
+        if (st != FTI_OK) return st;
+    }
+    return FTI_OK;
+}
+
+static void groups_bind(group_set *gs, unsigned j, ke_t s) {
+    for (size_t g = 0; g < gs->n_groups; g++) pcs_group_bind(&gs->g[g], j, s);
+}
+
+/* ---- folding ---- */
+
+typedef struct {
+    const pcs_schedule *s;
+    fti_pcs_commitment *const *comms;
+    const ke_t *mu;
+    fe_t *inv2x;      /* 1/(2 w_H^bitrev_(H-1)(m)) for m < 2^(H-1): serves every level */
+    ke_t *cur;        /* running codeword R_h, 2^h elements (NULL before the first fold) */
+    unsigned h;
+    ke_t **layer_cw;  /* committed layer codewords (owned) */
+    fti_merkle_tree **layer_tree;
+    fti_merkle_matrix_shape *layer_mat;
+    fti_merkle_shape *layer_shape;
+} folder;
+
+static fti_status folder_init(folder *f, const pcs_schedule *s, fti_pcs_commitment *const *comms, const ke_t *mu) {
+    memset(f, 0, sizeof *f);
+    f->s = s;
+    f->comms = comms;
+    f->mu = mu;
+    f->h = s->H;
+    size_t half = s->H ? (size_t)1 << (s->H - 1) : 1;
+    f->inv2x = malloc(half * sizeof *f->inv2x);
+    size_t nl = s->n_layers + 1;
+    f->layer_cw = calloc(nl, sizeof *f->layer_cw);
+    f->layer_tree = calloc(nl, sizeof *f->layer_tree);
+    f->layer_mat = calloc(nl, sizeof *f->layer_mat);
+    f->layer_shape = calloc(nl, sizeof *f->layer_shape);
+    if (!f->inv2x || !f->layer_cw || !f->layer_tree || !f->layer_mat || !f->layer_shape)
+        return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    if (s->H) {
+        /* inv2x[m] = 1/(2 x_m) = (1/2) w^-bitrev(m): natural powers of w^-1, scattered to
+         * bit-reversed positions; each chunk starts from one exponentiation. */
+        static const fe_t INV2 = (FE_P + 1) / 2;
+        fe_t winv = fe_inv(fe_root_of_unity(s->H));
+        size_t chunk = half < 4096 ? half : 4096;
+#pragma omp parallel for schedule(static) if (half > 4096)
+        for (size_t c0 = 0; c0 < half; c0 += chunk) {
+            fe_t cur = fe_mul(INV2, fe_pow(winv, c0));
+            for (size_t j = c0; j < c0 + chunk; j++) {
+                f->inv2x[fti_bitrev(j, s->H - 1)] = cur;
+                cur = fe_mul(cur, winv);
+            }
+        }
+    }
+    return FTI_OK;
+}
+
+static void folder_free(folder *f) {
+    if (!f->s) return;
+    free(f->inv2x);
+    if (f->layer_cw)
+        for (unsigned l = 0; l <= f->s->n_layers; l++) {
+            if (f->layer_cw[l] == f->cur) f->cur = NULL;
+            free(f->layer_cw[l]);
+            fti_merkle_tree_free(f->layer_tree[l]);
+        }
+    free(f->cur);
+    free(f->layer_cw);
+    free(f->layer_tree);
+    free(f->layer_mat);
+    free(f->layer_shape);
+    memset(f, 0, sizeof *f);
+}
+
+/* Adds mu_i cw_i for claimed polynomials whose codewords have length 2^h. */
+static void roll_in(folder *f, ke_t *R, unsigned h) {
+    size_t len = (size_t)1 << h;
+    for (size_t i = 0; i < f->s->n_claimed; i++) {
+        const pcs_claimed *c = &f->s->claimed[i];
+        if (c->h != h) continue;
+        const fe_t *cw = f->comms[c->comm]->codewords[c->poly];
+        ke_t mu = f->mu[i];
+#pragma omp parallel for schedule(static) if (len >= 4096)
+        for (size_t x = 0; x < len; x++) R[x] = ke_add(R[x], ke_mul_fe(mu, cw[x]));
+    }
+}
+
+/* The first fold reads the base-field codewords of size 2^H directly:
+ * sum_i mu_i fold(a_i, b_i) = sum_i mu_i e_i + s sum_i mu_i (o_i - e_i),
+ * e = (a + b)/2, o = (a - b)/(2x), without forming R_H in K. */
+static void fold_first(folder *f, ke_t *out, ke_t s) {
+    static const fe_t INV2 = (FE_P + 1) / 2;
+    size_t half = (size_t)1 << (f->s->H - 1);
+#pragma omp parallel for schedule(static) if (half >= 2048)
+    for (size_t m = 0; m < half; m++) {
+        ke_t E = ke_zero(), D = ke_zero();
+        for (size_t i = 0; i < f->s->n_claimed; i++) {
+            const pcs_claimed *c = &f->s->claimed[i];
+            if (c->h != f->s->H) continue;
+            const fe_t *cw = f->comms[c->comm]->codewords[c->poly];
+            fe_t a = cw[2 * m], b = cw[2 * m + 1];
+            fe_t e = fe_mul(fe_add(a, b), INV2), o = fe_mul(fe_sub(a, b), f->inv2x[m]);
+            E = ke_add(E, ke_mul_fe(f->mu[i], e));
+            D = ke_add(D, ke_mul_fe(f->mu[i], fe_sub(o, e)));
+        }
+        out[m] = ke_add(E, ke_mul(s, D));
+    }
+}
+
+static fti_status fold_step(folder *f, ke_t s) {
+    size_t half = (size_t)1 << (f->h - 1);
+    ke_t *next = malloc(half * sizeof *next);
+    if (!next) return fti_fail(FTI_ERR_NOMEM, "out of memory for a folded codeword");
+    if (!f->cur) {
+        fold_first(f, next, s);
+    } else {
+        const ke_t *R = f->cur;
+#pragma omp parallel for schedule(static) if (half >= 2048)
+        for (size_t m = 0; m < half; m++) next[m] = pcs_fold(R[2 * m], R[2 * m + 1], f->inv2x[m], s);
+        int kept = 0;
+        for (unsigned l = 1; l <= f->s->n_layers; l++)
+            if (f->layer_cw[l] == f->cur) kept = 1;
+        if (!kept) free(f->cur);
+    }
+    f->cur = next;
+    f->h--;
+    roll_in(f, f->cur, f->h);
+    if (pcs_hooks && pcs_hooks->after_fold) pcs_hooks->after_fold(f->cur, f->h, pcs_hooks->ctx);
+    return FTI_OK;
+}
+
+/* R_H for an opening without folds (n = 0): sum of the constant codewords. */
+static fti_status top_codeword(folder *f) {
+    size_t len = (size_t)1 << f->s->H;
+    f->cur = calloc(len, sizeof *f->cur);
+    if (!f->cur) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    roll_in(f, f->cur, f->s->H);
+    return FTI_OK;
+}
+
+static fti_status commit_layer(folder *f, unsigned l, fti_digest *root) {
+    unsigned kl = pcs_layer_folds(f->s, l);
+    f->layer_mat[l].log_rows = f->h - kl;
+    f->layer_mat[l].row_bytes = (size_t)KE_BYTES << kl;
+    f->layer_shape[l] = (fti_merkle_shape){1, &f->layer_mat[l], 0};
+    const uint8_t *data = (const uint8_t *)f->cur;
+    fti_status st = fti_merkle_commit(&f->layer_tree[l], &f->layer_shape[l], &data, NULL);
+    if (st != FTI_OK) return st;
+    f->layer_cw[l] = f->cur;
+    *root = *fti_merkle_tree_root(f->layer_tree[l]);
+    return FTI_OK;
+}
+
+/* ---- proof assembly ---- */
+
+static fti_status proof_alloc(fti_pcs_proof *p, const pcs_schedule *s, size_t n_comms) {
+    memset(p, 0, sizeof *p);
+    p->n_vars = s->n;
+    p->n_claimed = (unsigned)s->n_claimed;
+    p->n_layers = s->n_layers;
+    p->batch_rounds = calloc(3 * (size_t)s->n + 1, sizeof(ke_t));
+    p->fold_rounds = calloc(3 * (size_t)s->n + 1, sizeof(ke_t));
+    p->evals = calloc(s->n_claimed + 1, sizeof(ke_t));
+    p->layer_roots = calloc(s->n_layers + 1, sizeof(fti_digest));
+    p->n_openings = n_comms + s->n_layers;
+    p->openings = calloc(p->n_openings, sizeof(fti_merkle_opening));
+    if (!p->batch_rounds || !p->fold_rounds || !p->evals || !p->layer_roots || !p->openings)
+        return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    return FTI_OK;
+}
+
+static fti_status phase1(fti_pcs_proof *p, ke_t *r, fti_transcript *t, const pcs_schedule *s,
+                         fti_pcs_commitment *const *comms) {
+    fti_status st;
+    group_set gs;
+    memset(&gs, 0, sizeof gs);
+    ke_t *lambda = calloc(s->n_points + 1, sizeof *lambda), *nu = calloc(s->n_claimed + 1, sizeof *nu);
+    if (!lambda || !nu) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out_nogs;
+    }
+    pcs_draw_batching(t, s, lambda, nu);
+    if ((st = phase1_groups(&gs, s, comms, lambda, nu)) != FTI_OK) goto out_nogs;
+    for (unsigned j = 0; j < s->n; j++) {
+        ke_t *g = p->batch_rounds + 3 * j;
+        if ((st = groups_round(&gs, j, g)) != FTI_OK) goto out;
+        fti_transcript_absorb_kes(t, "pcs/batch-round", g, 3);
+        r[j] = fti_transcript_challenge_ke(t, "pcs/batch-challenge");
+        groups_bind(&gs, j, r[j]);
+    }
+    for (size_t i = 0; i < s->n_claimed; i++) {
+        const pcs_claimed *c = &s->claimed[i];
+        p->evals[i] = fti_mle_eval_fe(claimed_table(comms, c), c->n_vars, r + (s->n - c->n_vars));
+    }
+    fti_transcript_absorb_kes(t, "pcs/evals", p->evals, s->n_claimed);
+out:
+    group_set_free(&gs);
+out_nogs:
+    free(lambda);
+    free(nu);
+    return st;
+}
+
+static fti_status phase2(fti_pcs_proof *p, folder *f, fti_transcript *t, const pcs_schedule *s,
+                         fti_pcs_commitment *const *comms, const ke_t *r, const ke_t *mu) {
+    fti_status st;
+    group_set gs;
+    memset(&gs, 0, sizeof gs);
+    if ((st = phase2_groups(&gs, s, comms, r, mu, p->evals)) != FTI_OK) return st;
+    for (unsigned j = 0; j < s->n; j++) {
+        ke_t *g = p->fold_rounds + 3 * j;
+        if ((st = groups_round(&gs, j, g)) != FTI_OK) goto out;
+        fti_transcript_absorb_kes(t, "pcs/fold-round", g, 3);
+        ke_t sj = fti_transcript_challenge_ke(t, "pcs/fold-challenge");
+        groups_bind(&gs, j, sj);
+        if ((st = fold_step(f, sj)) != FTI_OK) goto out;
+        if ((j + 1) % s->k == 0 && j + 1 < s->n) {
+            unsigned l = (j + 1) / s->k;
+            if ((st = commit_layer(f, l, &p->layer_roots[l - 1])) != FTI_OK) goto out;
+            fti_transcript_absorb_digest(t, "pcs/layer-root", &p->layer_roots[l - 1]);
+        }
+    }
+    if (!f->cur && (st = top_codeword(f)) != FTI_OK) goto out;
+    p->final_value = f->cur[0];
+    for (size_t x = 1; x < ((size_t)1 << f->h) && !pcs_hooks; x++) /* a test's cheating prover goes on */
+        if (!ke_eq(f->cur[x], p->final_value)) {
+            st = fti_fail(FTI_ERR_INTERNAL, "folded codeword is not constant");
+            goto out;
+        }
+    fti_transcript_absorb_kes(t, "pcs/final", &p->final_value, 1);
+out:
+    group_set_free(&gs);
+    return st;
+}
+
+static fti_status open_queries(fti_pcs_proof *p, folder *f, fti_transcript *t, const pcs_schedule *s,
+                               fti_pcs_commitment *const *comms, size_t n_comms, const fti_pcs_params *pp) {
+    fti_status st = FTI_OK;
+    uint64_t *q = malloc(pp->n_queries * sizeof *q), *idx = malloc(pp->n_queries * sizeof *idx);
+    if (!q || !idx) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    p->pow_nonce = fti_transcript_grind(t, pp->pow_bits);
+    fti_transcript_challenge_indices(t, "pcs/queries", (uint64_t)1 << (s->H - s->k0), q, pp->n_queries);
+    for (size_t c = 0; c < n_comms; c++) {
+        unsigned L = pcs_tree_height(pp, &comms[c]->shape);
+        for (unsigned i = 0; i < pp->n_queries; i++) idx[i] = (q[i] << s->k0) >> (s->H - L);
+        if ((st = fti_merkle_open(&p->openings[c], comms[c]->tree, idx, pp->n_queries)) != FTI_OK) goto out;
+    }
+    for (unsigned l = 1; l <= s->n_layers; l++) {
+        unsigned shift = l * s->k + pcs_layer_folds(s, l);
+        for (unsigned i = 0; i < pp->n_queries; i++) idx[i] = (q[i] << s->k0) >> shift;
+        if ((st = fti_merkle_open(&p->openings[n_comms + l - 1], f->layer_tree[l], idx, pp->n_queries)) != FTI_OK)
+            goto out;
+    }
+out:
+    free(q);
+    free(idx);
+    return st;
+}
+
+fti_status fti_pcs_open(fti_pcs_proof *proof, fti_transcript *t, const fti_pcs_params *pp,
+                        fti_pcs_commitment *const *comms, size_t n_comms, const fti_pcs_claim *claims,
+                        size_t n_claims) {
+    fti_status st;
+    pcs_schedule s;
+    folder f;
+    int conflict;
+    const fti_pcs_shape **shapes = malloc((n_comms ? n_comms : 1) * sizeof *shapes);
+    const fti_digest **roots = malloc((n_comms ? n_comms : 1) * sizeof *roots);
+    ke_t *r = NULL, *mu = NULL;
+    memset(proof, 0, sizeof *proof);
+    memset(&f, 0, sizeof f);
+    memset(&s, 0, sizeof s);
+    if (!shapes || !roots) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t c = 0; c < n_comms; c++) {
+        if (comms[c]->pp != pp) {
+            st = fti_fail(FTI_ERR_ARG, "commitment %zu was made with other parameters", c);
+            goto out;
+        }
+        shapes[c] = &comms[c]->shape;
+        roots[c] = fti_merkle_tree_root(comms[c]->tree);
+    }
+    if ((st = pcs_schedule_build(&s, &conflict, pp, shapes, n_comms, claims, n_claims)) != FTI_OK) goto out;
+    if ((st = proof_alloc(proof, &s, n_comms)) != FTI_OK) goto out;
+    r = calloc(s.n + 1, sizeof *r);
+    mu = calloc(s.n_claimed + 1, sizeof *mu);
+    if (!r || !mu) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    pcs_absorb_context(t, pp, roots, shapes, n_comms, &s);
+    if ((st = phase1(proof, r, t, &s, comms)) != FTI_OK) goto out;
+    fti_transcript_challenge_kes(t, "pcs/mu", mu, s.n_claimed);
+    if ((st = folder_init(&f, &s, comms, mu)) != FTI_OK) goto out;
+    if ((st = phase2(proof, &f, t, &s, comms, r, mu)) != FTI_OK) goto out;
+    st = open_queries(proof, &f, t, &s, comms, n_comms, pp);
+out:
+    if (st != FTI_OK) fti_pcs_proof_free(proof);
+    folder_free(&f);
+    pcs_schedule_free(&s);
+    free(shapes);
+    free(roots);
+    free(r);
+    free(mu);
+    return st;
+}
+
+void fti_pcs_proof_free(fti_pcs_proof *p) {
+    free(p->batch_rounds);
+    free(p->fold_rounds);
+    free(p->evals);
+    free(p->layer_roots);
+    if (p->openings)
+        for (size_t i = 0; i < p->n_openings; i++) fti_merkle_opening_free(&p->openings[i]);
+    free(p->openings);
+    memset(p, 0, sizeof *p);
+}
