@@ -25,7 +25,7 @@ check: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTI_WERROR=ON -DFTI_SANITIZE=ON -DFTI_VERIFY=ON >/dev/null
 	@cmake --build $(BUILD_SAN) -j $(JOBS)
 	@cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		OMP_NUM_THREADS=2 ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+		OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 bench: release
 	@bash scripts/run-benches.sh $(BUILD_REL) $(BENCH)

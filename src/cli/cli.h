@@ -13,6 +13,11 @@ struct cli_command {
 
 int cmd_version(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Prints "fti: error: MSG" (the library's last error) and returns 2. */
 int cli_error(void);

@@ -8,6 +8,11 @@
 #include "fti/fti.h"
 
 static const struct cli_command commands[] = {
+    {"commit", "commit to a checkpoint's weights (a base, or a tuned model in a base's frame)", cmd_commit},
+    {"prove", "prove that a tuned checkpoint differs from its base only as a policy allows", cmd_prove},
+    {"verify", "check a certificate against two commitments and a policy", cmd_verify},
+    {"policy", "write a policy from a preset, check one against a model, or hash it", cmd_policy},
+    {"inspect", "summarise a commitment or certificate; --check verifies its proofs", cmd_inspect},
     {"demo", "run the end-to-end demonstration on an embedded default", cmd_demo},
     {"version", "print the version", cmd_version},
 };

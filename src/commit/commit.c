@@ -1,0 +1,298 @@
+/* The commitment pipeline: tuned planning, limb tables, building (commit + prove), checking. */
+#include "commit/commit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commit/commit_proof.h"
+#include "logup/logup.h"
+#include "model/encode.h"
+#include "util/error.h"
+
+static char *dup_str(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* ---- tuned planning ---- */
+
+typedef struct {
+    char msg[900];
+    size_t len, count;
+} diffs;
+
+/* Appends "a b" (separated from earlier notes by "; "), truncating when the message is full. */
+static void note(diffs *d, const char *a, const char *b) {
+    d->count++;
+    if (d->len + 4 >= sizeof d->msg) return;
+    int n = snprintf(d->msg + d->len, sizeof d->msg - d->len, "%s%s%s", d->count > 1 ? "; " : "", a, b);
+    if (n > 0) d->len = d->len + (size_t)n < sizeof d->msg ? d->len + (size_t)n : sizeof d->msg - 1;
+}
+
+static void shape_str(char *out, size_t cap, unsigned ndim, const uint64_t *shape) {
+    size_t at = 0;
+    at += (size_t)snprintf(out, cap, "[");
+    for (unsigned d = 0; d < ndim && at < cap; d++)
+        at += (size_t)snprintf(out + at, cap - at, d ? ",%llu" : "%llu", (unsigned long long)shape[d]);
+    if (at < cap) snprintf(out + at, cap - at, "]");
+}
+
+static void compare_sets(diffs *d, const fti_ckpt *ck, const ftic *base) {
+    size_t nt = fti_ckpt_count(ck), i = 0, j = 0;
+    while (i < base->n_tensors || j < nt) {
+        const ftic_tensor *bt = i < base->n_tensors ? &base->tensors[i] : NULL;
+        const fti_st_tensor *tt = j < nt ? fti_ckpt_tensor(ck, j) : NULL;
+        int c = !bt ? 1 : !tt ? -1 : strcmp(bt->name, tt->name);
+        if (c < 0) {
+            note(d, bt->name, " missing in tuned");
+            i++;
+        } else if (c > 0) {
+            note(d, tt->name, " extra in tuned");
+            j++;
+        } else {
+            int same = bt->ndim == tt->ndim;
+            for (unsigned k = 0; same && k < bt->ndim; k++) same = bt->shape[k] == tt->shape[k];
+            if (!same) {
+                char a[128], b[128], both[400];
+                shape_str(a, sizeof a, bt->ndim, bt->shape);
+                shape_str(b, sizeof b, tt->ndim, tt->shape);
+                snprintf(both, sizeof both, ": shape %s in base, %s in tuned", a, b);
+                note(d, bt->name, both);
+            } else if (bt->committed != (fti_dtype_committable(tt->dtype) && tt->numel > 0)) {
+                char why[100];
+                snprintf(why, sizeof why, ": dtype %s in tuned cannot take the base's place", fti_dtype_name(tt->dtype));
+                note(d, bt->name, why);
+            }
+            i++;
+            j++;
+        }
+    }
+}
+
+fti_status ftic_plan_tuned(ftic **out, const fti_ckpt *ck, const ftic *base, const fti_digest *base_id) {
+    diffs d;
+    memset(&d, 0, sizeof d);
+    *out = NULL;
+    if (base->kind != FTIC_BASE) return fti_fail(FTI_ERR_ARG, "the --base commitment is itself a tuned commitment");
+    compare_sets(&d, ck, base);
+    if (d.count)
+        return fti_fail(FTI_ERR_MISMATCH, "%s: the tuned checkpoint does not match the base commitment (%zu difference%s): %s",
+                        fti_ckpt_path(ck), d.count, d.count > 1 ? "s" : "", d.msg);
+    ftic *c = calloc(1, sizeof *c);
+    if (!c) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    c->pp = base->pp;
+    c->kind = FTIC_TUNED;
+    c->base_id = *base_id;
+    c->n_tensors = base->n_tensors;
+    c->n_units = base->n_units;
+    c->n_blocks = base->n_blocks;
+    c->tensors = calloc(c->n_tensors, sizeof *c->tensors);
+    c->units = calloc(c->n_units, sizeof *c->units);
+    c->blocks = calloc(c->n_blocks, sizeof *c->blocks);
+    c->proofs = calloc(c->n_blocks, sizeof *c->proofs);
+    c->proof_len = calloc(c->n_blocks, sizeof *c->proof_len);
+    if (!c->tensors || !c->units || !c->blocks || !c->proofs || !c->proof_len) goto nomem;
+    for (size_t i = 0; i < c->n_tensors; i++) {
+        c->tensors[i] = base->tensors[i];
+        c->tensors[i].dtype = fti_ckpt_tensor(ck, i)->dtype;
+        if (!(c->tensors[i].name = dup_str(base->tensors[i].name))) goto nomem;
+    }
+    for (size_t i = 0; i < c->n_units; i++) {
+        c->units[i] = base->units[i];
+        memset(c->units[i].sums, 0, sizeof c->units[i].sums);
+        if (!(c->units[i].name = dup_str(base->units[i].name))) goto nomem;
+    }
+    for (size_t b = 0; b < c->n_blocks; b++) {
+        c->blocks[b] = base->blocks[b];
+        memset(&c->blocks[b].root, 0, sizeof c->blocks[b].root);
+        if (!(c->blocks[b].label = dup_str(base->blocks[b].label))) goto nomem;
+    }
+    *out = c;
+    return FTI_OK;
+nomem:
+    ftic_free(c);
+    return fti_fail(FTI_ERR_NOMEM, "out of memory");
+}
+
+/* ---- limb tables ---- */
+
+static const fe_t PAD_LO = 0, PAD_HI = 0x8000; /* v = 0: u = 2^31 */
+
+static void fill_padding(fe_t *lo, fe_t *hi, size_t from, size_t to) {
+    for (size_t x = from; x < to; x++) {
+        lo[x] = PAD_LO;
+        hi[x] = PAD_HI;
+    }
+}
+
+/* Fills one unit's padded limb tables (2^n entries each). */
+static fti_status unit_tables(fe_t *lo, fe_t *hi, const ftic *c, const ftic_unit *u, const fti_st_tensor *t) {
+    const ftic_tensor *mt = &c->tensors[u->tensor];
+    size_t padded = (size_t)1 << ftic_unit_vars(u);
+    fti_status st = FTI_OK;
+    if (mt->ndim <= 1) { /* a vector or a column slice of one: contiguous elements */
+        uint32_t *tmp = malloc(u->cols * sizeof *tmp);
+        if (!tmp) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+        st = fti_encode_run(tmp, t, u->quantum, u->col0, u->cols);
+        for (size_t x = 0; st == FTI_OK && x < u->cols; x++) {
+            lo[x] = tmp[x] & 0xFFFF;
+            hi[x] = tmp[x] >> 16;
+        }
+        free(tmp);
+        if (st == FTI_OK) fill_padding(lo, hi, u->cols, padded);
+        return st;
+    }
+    fti_view v;
+    if ((st = fti_view_init(&v, t, mt->out_axis ? FTI_OUT_LAST : FTI_OUT_FIRST)) != FTI_OK) return st;
+    if (v.log_cols != u->log_cols || u->col0 != 0)
+        return fti_fail(FTI_ERR_INTERNAL, "unit %s: view does not match the manifest", u->name);
+    /* whole tensor: every padded row; a row slice: its rows, then padding */
+    int whole = u->row0 == 0 && u->rows == v.rows && u->log_rows == v.log_rows;
+    uint64_t nrows = whole ? ((uint64_t)1 << v.log_rows) : u->rows;
+    uint64_t chunk = nrows / 64 + 1;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (uint64_t r0 = 0; r0 < nrows; r0 += chunk) {
+        uint64_t k = r0 + chunk <= nrows ? chunk : nrows - r0;
+        size_t off = (size_t)r0 << v.log_cols;
+        fti_status s2 = fti_encode_limbs(lo + off, hi + off, t, &v, u->quantum, u->row0 + r0, k);
+        if (s2 != FTI_OK) {
+#pragma omp critical
+            if (st == FTI_OK) st = s2;
+        }
+    }
+    if (st == FTI_OK && !whole) fill_padding(lo, hi, (size_t)u->rows << v.log_cols, padded);
+    return st;
+}
+
+void ftic_tables_free(fe_t **tables, const ftic *c, size_t b) {
+    if (!tables) return;
+    for (size_t i = 0; i <= 2 * (size_t)c->blocks[b].n_units; i++) free(tables[i]);
+    free(tables);
+}
+
+fti_status ftic_block_tables(fe_t ***out, const ftic *c, size_t b, const fti_ckpt *ck) {
+    const ftic_block *bl = &c->blocks[b];
+    size_t nt = 2 * (size_t)bl->n_units + 1;
+    fe_t **tab = calloc(nt, sizeof *tab);
+    fti_status st = FTI_OK;
+    *out = NULL;
+    if (!tab) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < bl->n_units && st == FTI_OK; i++) {
+        const ftic_unit *u = &c->units[bl->first_unit + i];
+        size_t padded = (size_t)1 << ftic_unit_vars(u);
+        tab[2 * i] = malloc(padded * sizeof(fe_t));
+        tab[2 * i + 1] = malloc(padded * sizeof(fe_t));
+        if (!tab[2 * i] || !tab[2 * i + 1]) {
+            st = fti_fail(FTI_ERR_NOMEM, "out of memory for unit %s (2^%u entries)", u->name, ftic_unit_vars(u));
+            break;
+        }
+        const fti_st_tensor *t = fti_ckpt_find(ck, c->tensors[u->tensor].name);
+        if (!t) {
+            st = fti_fail(FTI_ERR_MISMATCH, "%s: tensor %s is missing", fti_ckpt_path(ck), c->tensors[u->tensor].name);
+            break;
+        }
+        st = unit_tables(tab[2 * i], tab[2 * i + 1], c, u, t);
+    }
+    if (st == FTI_OK) {
+        tab[nt - 1] = calloc((size_t)1 << FTIC_TABLE_VARS, sizeof(fe_t));
+        unsigned *nv = malloc((nt - 1) * sizeof *nv);
+        if (!tab[nt - 1] || !nv) {
+            free(nv);
+            st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        } else {
+            for (uint32_t i = 0; i < bl->n_units; i++) nv[2 * i] = nv[2 * i + 1] = ftic_unit_vars(&c->units[bl->first_unit + i]);
+            fti_logup_columns cols = {nt - 1, nv, (const fe_t *const *)tab};
+            st = fti_logup_multiplicities(tab[nt - 1], &cols);
+            free(nv);
+        }
+    }
+    if (st != FTI_OK) {
+        ftic_tables_free(tab, c, b);
+        return st;
+    }
+    *out = tab;
+    return FTI_OK;
+}
+
+/* ---- building ---- */
+
+static void hash_tensor(fti_digest *d, const fti_st_tensor *t) {
+    SHA256_CTX h;
+    SHA256_Init(&h);
+    SHA256_Update(&h, t->data, t->nbytes);
+    SHA256_Final(d->b, &h);
+}
+
+static fti_status build_block(ftic *c, size_t b, const fti_ckpt *ck, int with_proofs) {
+    const ftic_block *bl = &c->blocks[b];
+    fe_t **tab = NULL;
+    fti_pcs_commitment *pc = NULL;
+    unsigned *nv = malloc((2 * (size_t)bl->n_units + 1) * sizeof *nv);
+    fti_status st;
+    if (!nv) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    if ((st = ftic_block_tables(&tab, c, b, ck)) != FTI_OK) goto out;
+    for (uint32_t i = 0; i < bl->n_units; i++) {
+        ftic_unit *u = &c->units[bl->first_unit + i];
+        ftic_limb_sums(u->sums, tab[2 * i], tab[2 * i + 1], ftic_unit_vars(u));
+    }
+    fti_pcs_shape shape;
+    ftic_block_shape(&shape, nv, c, b);
+    if ((st = fti_pcs_commit(&pc, c->pp, &shape, (const fe_t *const *)tab)) != FTI_OK) goto out;
+    c->blocks[b].root = *fti_pcs_commitment_root(pc);
+    if (with_proofs) st = ftic_block_prove(c, b, (const fe_t *const *)tab, pc);
+out:
+    fti_pcs_commitment_free(pc);
+    ftic_tables_free(tab, c, b);
+    free(nv);
+    return st;
+}
+
+fti_status ftic_build(ftic *c, const fti_ckpt *ck, const fti_progress *progress, int with_proofs) {
+    uint64_t total = 0, done = 0;
+    for (size_t i = 0; i < c->n_tensors; i++) total += fti_ckpt_find(ck, c->tensors[i].name)->nbytes;
+    char *hashed = calloc(c->n_tensors, 1);
+    if (!hashed) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    fti_status st = FTI_OK;
+    size_t units_done = 0;
+    for (size_t b = 0; b < c->n_blocks && st == FTI_OK; b++) {
+        const ftic_block *bl = &c->blocks[b];
+        if ((st = build_block(c, b, ck, with_proofs)) != FTI_OK) break;
+        for (uint32_t i = 0; i < bl->n_units; i++) {
+            uint32_t ti = c->units[bl->first_unit + i].tensor;
+            if (hashed[ti]) continue;
+            const fti_st_tensor *t = fti_ckpt_find(ck, c->tensors[ti].name);
+            hash_tensor(&c->tensors[ti].sha256, t);
+            fti_ckpt_release(t);
+            hashed[ti] = 1;
+            done += t->nbytes;
+        }
+        units_done += bl->n_units;
+        if (progress && progress->report) progress->report(progress->ctx, units_done, c->n_units, done, total);
+    }
+    for (size_t i = 0; i < c->n_tensors && st == FTI_OK; i++) {
+        if (hashed[i]) continue;
+        const fti_st_tensor *t = fti_ckpt_find(ck, c->tensors[i].name);
+        hash_tensor(&c->tensors[i].sha256, t);
+        fti_ckpt_release(t);
+    }
+    free(hashed);
+    return st;
+}
+
+fti_status ftic_check(int *ok, size_t *bad_block, const ftic *c) {
+    *ok = 0;
+    *bad_block = 0;
+    for (size_t b = 0; b < c->n_blocks; b++) {
+        int bok = 0;
+        fti_status st = ftic_block_verify(&bok, c, b);
+        if (st != FTI_OK) return st;
+        if (!bok) {
+            *bad_block = b;
+            return FTI_OK;
+        }
+    }
+    *ok = 1;
+    return FTI_OK;
+}
