@@ -20,8 +20,10 @@
 #include "test.h"
 
 /* The command itself is compiled into this program (the tool's main.c registers it), so that
- * its option parsing, output and exit codes are tested without a separate binary. */
+ * its option parsing, output and exit codes are tested without a separate binary; with it the
+ * CLI's progress line, which the library does not contain. */
 #include "cli/cmd_diff.c"
+#include "cli/progress.c"
 
 int cli_error(void) {
     fprintf(stderr, "fti: error: %s\n", fti_last_error());
@@ -130,6 +132,25 @@ static int compare_rank(const char *name, const fti_diff_rank *k, const json_t *
     return 1;
 }
 
+static int compare_encoded(const char *name, const fti_diff_encoded *e, const json_t *o) {
+    char sq[48], *p = sq + sizeof sq - 1;
+    unsigned __int128 x = e->delta_sq;
+    *p = 0;
+    do *--p = (char)('0' + (int)(x % 10)), x /= 10;
+    while (x);
+    EXPECT(e->valid && e->quantum == (int32_t)json_integer_value(json_object_get(o, "quantum")), "quantum %d",
+           (int)e->quantum);
+    EXPECT(e->encodable == json_is_true(json_object_get(o, "encodable")), "encodable");
+    if (!e->encodable)
+        EXPECT(e->out_of_range == juint_of(o, "out_of_range_index"), "out of range at %llu",
+               (unsigned long long)e->out_of_range);
+    else
+        EXPECT(e->changed == juint_of(o, "changed") && !strcmp(p, json_string_value(json_object_get(o, "delta_sq"))),
+               "encoded changed %llu, delta_sq %s vs %s", (unsigned long long)e->changed, p,
+               json_string_value(json_object_get(o, "delta_sq")));
+    return 1;
+}
+
 static int compare_tensor(const fti_diff_tensor *t, const json_t *o) {
     const char *name = t->name;
     EXPECT(!strcmp(t->name, json_string_value(json_object_get(o, "name"))), "name vs %s",
@@ -139,7 +160,7 @@ static int compare_tensor(const fti_diff_tensor *t, const json_t *o) {
     EXPECT(t->changed == juint_of(o, "changed"), "changed %llu vs %llu", (unsigned long long)t->changed,
            (unsigned long long)juint_of(o, "changed"));
     EXPECT(t->decoded == json_is_true(json_object_get(o, "decoded")), "decoded");
-    if (!t->decoded) return t->rank.method == FTI_RANK_NONE;
+    if (!t->decoded) return t->rank.method == FTI_RANK_NONE && !t->enc.valid;
     EXPECT(close_to(t->norm_base, jnum(o, "norm_base"), 1e-15), "norm_base %.17g vs %.17g", t->norm_base,
            jnum(o, "norm_base"));
     EXPECT(close_to(t->norm_tuned, jnum(o, "norm_tuned"), 1e-15), "norm_tuned %.17g vs %.17g", t->norm_tuned,
@@ -153,6 +174,7 @@ static int compare_tensor(const fti_diff_tensor *t, const json_t *o) {
     const json_t *mi = json_object_get(o, "max_abs_delta_index");
     EXPECT(t->changed ? t->max_index == (uint64_t)json_integer_value(mi) : json_is_null(mi), "max index %llu",
            (unsigned long long)t->max_index);
+    if (!compare_encoded(name, &t->enc, json_object_get(o, "encoded"))) return 0;
     const json_t *rk = json_object_get(o, "rank");
     EXPECT((t->rank.method == FTI_RANK_NONE) == json_is_null(rk), "rank presence");
     return json_is_null(rk) || compare_rank(name, &t->rank, rk);
@@ -526,6 +548,36 @@ static void test_diff__layout_and_bytes(void) {
     free(w), free(u);
 }
 
+/* The proof's fixed point: a change below half a quantum vanishes there (changed 1, encoded 0);
+ * a tuned value beyond 2^31 quanta makes the tensor not encodable (not an error for diff). */
+static void test_diff__encoded(void) {
+    NEED_ORACLE();
+    char pb[512], pt[512];
+    double b[4] = {0.5, 1.0, -0.25, 0x1p-20}, small[4] = {0.5, 1.0, -0.25, 0x1p-20 + 0x1p-31};
+    double big[4] = {0.5, 5.0, -0.25, 0x1p-20}, w[6] = {0.75, -0.5, 0.25, 0, 1, 2}, wt[6] = {0.75, -0.5, 0.5, 0.25, 1, 2};
+    fix_tensor tb[3] = {{"a", FTI_DT_F32, 1, {4}, b, NULL}, {"b", FTI_DT_F32, 1, {4}, b, NULL},
+                        {"c", FTI_DT_F64, 2, {2, 3}, w, NULL}};
+    fix_tensor tt[3] = {{"a", FTI_DT_F32, 1, {4}, small, NULL}, {"b", FTI_DT_F32, 1, {4}, big, NULL},
+                        {"c", FTI_DT_F64, 2, {2, 3}, wt, NULL}};
+    CHECK(fix_write(tmp_file(pb, sizeof pb, "enc_b.safetensors"), tb, 3, NULL));
+    CHECK(fix_write(tmp_file(pt, sizeof pt, "enc_t.safetensors"), tt, 3, NULL));
+    fti_diff_report *r = diff_with(pb, pt, NULL);
+    CHECK(r && r->n == 3);
+    const fti_diff_encoded *a = &r->t[0].enc, *bb = &r->t[1].enc, *c = &r->t[2].enc;
+    /* max |W| = 1: e = 1, quantum 2^-29; the change 2^-31 is below half of it (512.25 -> 512) */
+    CHECK(r->t[0].changed == 1 && a->valid && a->quantum == -29 && a->encodable && a->changed == 0 && a->delta_sq == 0);
+    /* 5.0 = 5 * 2^29 quanta >= 2^31 */
+    CHECK(bb->valid && !bb->encodable && bb->out_of_range == 1);
+    /* max |W| = 2: quantum 2^-28; Delta = 0.25 and 0.25 = 2^26 quanta each */
+    CHECK(c->quantum == -28 && c->changed == 2 && c->delta_sq == (unsigned __int128)2 << 52);
+    CHECK(matches_oracle(r, pb, pt, NULL));
+    char *json = NULL;
+    CHECK(fti_diff_to_json(&json, r) == FTI_OK);
+    CHECK(strstr(json, "\"delta_sq\": \"9007199254740992\"") && strstr(json, "\"out_of_range_index\": 1"));
+    free(json);
+    fti_diff_free(r);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 static void test_diff__mismatch(void) {
@@ -665,6 +717,13 @@ static void test_diff__command(void) {
     CHECK(strstr(text, "total: 1 tensors, 1 changed") && strstr(text, "tol = 0.001 (--tol)"));
     free(text);
 
+    /* a sketch of one column cannot bound a rank-2 update from above */
+    char *a_sketch[] = {"diff", pb, pt, "--svd-limit", "0", "--sketch-max", "1", NULL};
+    CHECK(run_cmd(7, a_sketch, out, err) == 0);
+    text = slurp(out);
+    CHECK(text && strstr(text, ">=1 (est)") && strstr(text, "(1 to 1 columns"));
+    free(text);
+
     char *a_bad[][6] = {{"diff", pb, NULL}, {"diff", pb, pt, "--tol", "2", NULL}, {"diff", pb, pt, "--threads", "0", NULL},
                         {"diff", pb, pt, "--frob", NULL}, {"diff", pb, pt, pt, NULL}, {"diff", pb, pt, "--tol", NULL}};
     int argc_bad[] = {2, 5, 5, 4, 4, 4};
@@ -726,6 +785,7 @@ const struct test_case TEST_CASES[] = {
     TEST(test_diff__sketch_vs_svd),
     TEST(test_diff__large_sketch_threads),
     TEST(test_diff__layout_and_bytes),
+    TEST(test_diff__encoded),
     TEST(test_diff__mismatch),
     TEST(test_diff__nan_inf),
     TEST(test_diff__unreadable),

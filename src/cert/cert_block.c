@@ -147,7 +147,7 @@ static fti_status prove_aux_range(fti_wbuf *w, fti_transcript *t, claimset *cs, 
         for (size_t k = 0; k < a->n_range; k++) {
             ke_t *pt = claims_point(cs, nv[k]);
             if (!pt) break;
-            memcpy(pt, lc.points[k], nv[k] * sizeof *pt);
+            if (nv[k]) memcpy(pt, lc.points[k], nv[k] * sizeof *pt);
             claims_add(cs, C_AUX, a->range_polys[k], pt, lc.values[k]);
         }
         ke_t *pm = claims_point(cs, FTI_LOGUP_TABLE_BITS);
@@ -286,7 +286,7 @@ static int verify_aux_range(fti_rbuf *r, fti_transcript *t, claimset *cs, const 
                 ok = 0;
                 break;
             }
-            memcpy(pt, lc.points[k], nv[k] * sizeof *pt);
+            if (nv[k]) memcpy(pt, lc.points[k], nv[k] * sizeof *pt);
             claims_add(cs, C_AUX, a->range_polys[k], pt, lc.values[k]);
         }
         ke_t *pm = claims_point(cs, FTI_LOGUP_TABLE_BITS);

@@ -1,19 +1,17 @@
 /* fti diff: option parsing and output around the library's report (src/diff/diff.h). */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_diff.h"
+#include "cli/progress.h"
 #include "diff/diff.h"
 
 static const char usage_text[] =
-    "usage: fti diff BASE TUNED [--json] [--tol X] [--threads N] [--svd-limit N] [--sketch-max N]\n"
+    "usage: fti diff BASE TUNED [--json] [--tol X] [--threads N] [--svd-limit N] [--sketch-max N] [--quiet]\n"
     "\n"
     "Reports, per tensor and in total, how TUNED differs from BASE: Frobenius norms of W and of\n"
     "Delta = W' - W (absolute and relative), changed entries, largest change, and for matrices the\n"
@@ -25,11 +23,12 @@ static const char usage_text[] =
     "                  (default max(rows, cols) * 2^-52, numpy's matrix_rank default)\n"
     "  --threads N     threads for decoding and for OpenBLAS (default: all cores)\n"
     "  --svd-limit N   exact SVD when min(rows, cols) <= N, else a randomized sketch (default 1024)\n"
-    "  --sketch-max N  most sketch columns (default 256)\n";
+    "  --sketch-max N  most sketch columns (default 256)\n"
+    "  --quiet         no progress line (it is shown only when stderr is a terminal)\n";
 
 typedef struct {
     const char *base, *tuned;
-    int json;
+    int json, quiet;
     fti_diff_options opts;
 } diff_args;
 
@@ -63,15 +62,35 @@ static int parse_tol(double *out, const char *s) {
     return 1;
 }
 
+static int is_value_option(const char *s) {
+    return !strcmp(s, "--tol") || !strcmp(s, "--threads") || !strcmp(s, "--svd-limit") || !strcmp(s, "--sketch-max");
+}
+
+/* The value of one option taking a value; 0 ok, 2 usage error (reported). */
+static int parse_value(diff_args *a, const char *opt, const char *val) {
+    uint64_t v;
+    if (!strcmp(opt, "--tol")) {
+        if (!parse_tol(&a->opts.tol, val)) return usage_error("--tol wants a number in [0, 1], not '%s'", val);
+    } else if (!strcmp(opt, "--threads")) {
+        if (!parse_uint(&v, val, 1, 1024)) return usage_error("--threads wants 1 to 1024, not '%s'", val);
+        a->opts.threads = (int)v;
+    } else if (!strcmp(opt, "--svd-limit")) {
+        if (!parse_uint(&a->opts.svd_limit, val, 0, 2147483647))
+            return usage_error("--svd-limit wants a non-negative integer, not '%s'", val);
+    } else if (!parse_uint(&a->opts.sketch_max, val, 1, 65536)) {
+        return usage_error("--sketch-max wants 1 to 65536, not '%s'", val);
+    }
+    return 0;
+}
+
 /* Fills a from argv; 0 ok, 1 --help printed, 2 usage error (reported). */
 static int parse_args(diff_args *a, int argc, char **argv) {
     const char *pos[2] = {NULL, NULL};
     int npos = 0, only_pos = 0;
-    uint64_t v;
     memset(a, 0, sizeof *a);
     fti_diff_options_init(&a->opts);
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *s = argv[i];
         if (only_pos || s[0] != '-' || !s[1]) {
             if (npos == 2) return usage_error("unexpected argument '%s'", s);
             pos[npos++] = s;
@@ -82,20 +101,11 @@ static int parse_args(diff_args *a, int argc, char **argv) {
             return 1;
         } else if (!strcmp(s, "--json")) {
             a->json = 1;
-        } else if (!strcmp(s, "--tol") || !strcmp(s, "--threads") || !strcmp(s, "--svd-limit") ||
-                   !strcmp(s, "--sketch-max")) {
-            if (!val) return usage_error("%s needs a value", s);
-            i++;
-            if (!strcmp(s, "--tol") && !parse_tol(&a->opts.tol, val))
-                return usage_error("--tol wants a number in [0, 1], not '%s'", val);
-            if (!strcmp(s, "--threads")) {
-                if (!parse_uint(&v, val, 1, 1024)) return usage_error("--threads wants 1 to 1024, not '%s'", val);
-                a->opts.threads = (int)v;
-            }
-            if (!strcmp(s, "--svd-limit") && !parse_uint(&a->opts.svd_limit, val, 0, 2147483647))
-                return usage_error("--svd-limit wants a non-negative integer, not '%s'", val);
-            if (!strcmp(s, "--sketch-max") && !parse_uint(&a->opts.sketch_max, val, 1, 65536))
-                return usage_error("--sketch-max wants 1 to 65536, not '%s'", val);
+        } else if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
+            a->quiet = 1;
+        } else if (is_value_option(s)) {
+            if (i + 1 >= argc) return usage_error("%s needs a value", s);
+            if (parse_value(a, s, argv[++i])) return 2;
         } else {
             return usage_error("unknown option '%s'", s);
         }
@@ -104,29 +114,6 @@ static int parse_args(diff_args *a, int argc, char **argv) {
     a->base = pos[0];
     a->tuned = pos[1];
     return 0;
-}
-
-/* ---- progress on a terminal ------------------------------------------------------------------ */
-
-typedef struct {
-    struct timespec t0;
-    int shown;
-} progress_state;
-
-static double since(const struct timespec *t0) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
-}
-
-static void show_progress(void *ctx, const fti_diff_progress *p) {
-    progress_state *s = ctx;
-    double el = since(&s->t0), frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1;
-    if (el < 0.5 && p->done < p->total) return; /* quick runs print nothing */
-    fprintf(stderr, "\r\033[Kdiff: %zu/%zu tensors, %.1f/%.1f MB, ETA %.0f s", p->done, p->total,
-            (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6, frac > 0 ? el * (1 - frac) / frac : 0);
-    fflush(stderr);
-    s->shown = 1;
 }
 
 /* ---- the command ----------------------------------------------------------------------------- */
@@ -144,12 +131,13 @@ int cmd_diff(int argc, char **argv) {
     diff_args a;
     int rc = parse_args(&a, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    progress_state ps = {{0, 0}, 0};
-    clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-    if (isatty(STDERR_FILENO)) a.opts.progress = show_progress, a.opts.progress_ctx = &ps;
+    cli_progress prog;
+    cli_progress_init(&prog, "diff", a.quiet);
+    a.opts.progress = cli_progress_report;
+    a.opts.progress_ctx = &prog;
     fti_diff_report *r = NULL;
     fti_status st = fti_diff_paths(&r, a.base, a.tuned, &a.opts);
-    if (ps.shown) fprintf(stderr, "\r\033[K");
+    cli_progress_done(&prog);
     if (st != FTI_OK) return cli_error();
     rc = emit(&a, r);
     fti_diff_free(r);

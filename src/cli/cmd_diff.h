@@ -1,4 +1,4 @@
-/* fti diff BASE TUNED [--json] [--tol X] [--threads N] [--svd-limit N] [--sketch-max N]
+/* fti diff BASE TUNED [--json] [--tol X] [--threads N] [--svd-limit N] [--sketch-max N] [--quiet]
  *
  * The plain drift report (src/diff/diff.h): a table (or --json) of per-tensor norms, changed
  * entries and numerical ranks. Exit status 0 with the report; 2 on a usage error or when a

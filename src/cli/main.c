@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_diff.h"
 #include "fti/fti.h"
 
 static const struct cli_command commands[] = {
     {"commit", "commit to a checkpoint's weights (a base, or a tuned model in a base's frame)", cmd_commit},
     {"prove", "prove that a tuned checkpoint differs from its base only as a policy allows", cmd_prove},
     {"verify", "check a certificate against two commitments and a policy", cmd_verify},
+    {"diff", "report how a tuned checkpoint differs from its base: norms, changed entries, ranks", cmd_diff},
     {"policy", "write a policy from a preset, check one against a model, or hash it", cmd_policy},
     {"inspect", "summarise a commitment or certificate; --check verifies its proofs", cmd_inspect},
     {"demo", "run the end-to-end demonstration on an embedded default", cmd_demo},

@@ -59,15 +59,15 @@ static fti_status matrix_rank(fti_diff_tensor *t, double *delta, const fti_view 
                          : diff_rank(&t->rank, delta, v->rows, v->cols, 0, &p);
 }
 
+/* One tensor pair: the pass, and for matrices the rank from Delta held in float64. */
 static fti_status tensor_diff(fti_diff_tensor *t, diff_sums *sums, const fti_st_tensor *b, const fti_st_tensor *u,
                               const fti_diff_options *o, int threads) {
     fti_status st = copy_meta(t, b);
-    int matrix = b->ndim >= 2 && fti_dtype_committable(b->dtype);
-    double *delta = NULL, tol_round = 0;
-    fti_out_axis axis = FTI_OUT_FIRST;
+    if (st != FTI_OK) return st;
+    if (b->ndim < 2 || !fti_dtype_committable(b->dtype)) return diff_pass(t, sums, NULL, b, u, NULL, threads);
+    fti_out_axis axis = fti_layout_out_axis(b->file ? fti_st_metadata_get(b->file, "layout") : NULL, b->ndim);
     fti_view v;
-    if (st != FTI_OK || !matrix) return st == FTI_OK ? diff_pass(t, sums, NULL, b, u, NULL, threads) : st;
-    axis = fti_layout_out_axis(b->file ? fti_st_metadata_get(b->file, "layout") : NULL, b->ndim);
+    double *delta = NULL, tol_round = 0;
     if ((st = fti_view_init(&v, b, axis)) != FTI_OK) return st;
     if (b->numel && !(delta = malloc(b->numel * sizeof *delta)))
         return fti_fail(FTI_ERR_NOMEM, "%s: tensor %s: cannot allocate %.0f MiB for its difference", b->path, b->name,
@@ -98,11 +98,6 @@ static void finish_totals(fti_diff_totals *tot, const diff_sums *all) {
     tot->rel_delta = tot->norm_delta == 0 ? 0 : tot->norm_base == 0 ? INFINITY : tot->norm_delta / tot->norm_base;
 }
 
-static void report_progress(const fti_diff_options *o, fti_diff_progress *pr, const fti_st_tensor *b) {
-    pr->done++;
-    pr->bytes_done += 2 * b->nbytes;
-    if (o->progress) o->progress(o->progress_ctx, pr);
-}
 
 /* The tensor loop: the next pair is prefetched while this one is computed; each pair's pages
  * are released once done, so the resident set stays near one tensor pair. */
@@ -110,8 +105,8 @@ static fti_status walk(fti_diff_report *r, const fti_ckpt *base, const fti_ckpt 
                        int threads) {
     diff_sums all;
     diff_ssq_init(&all.w), diff_ssq_init(&all.t), diff_ssq_init(&all.d);
-    fti_diff_progress pr = {0, r->n, 0, 0};
-    for (size_t i = 0; i < r->n; i++) pr.bytes_total += 2 * fti_ckpt_tensor(base, i)->nbytes;
+    uint64_t bytes_done = 0, bytes_total = 0;
+    for (size_t i = 0; i < r->n; i++) bytes_total += 2 * fti_ckpt_tensor(base, i)->nbytes;
     for (size_t i = 0; i < r->n; i++) {
         const fti_st_tensor *b = fti_ckpt_tensor(base, i), *u = fti_ckpt_tensor(tuned, i);
         if (i + 1 < r->n) fti_ckpt_prefetch(fti_ckpt_tensor(base, i + 1)), fti_ckpt_prefetch(fti_ckpt_tensor(tuned, i + 1));
@@ -121,7 +116,8 @@ static fti_status walk(fti_diff_report *r, const fti_ckpt *base, const fti_ckpt 
         fti_ckpt_release(u);
         if (st != FTI_OK) return st;
         add_totals(&r->total, &all, &r->t[i], &s);
-        report_progress(o, &pr, b);
+        bytes_done += 2 * b->nbytes;
+        if (o->progress) o->progress(o->progress_ctx, i + 1, r->n, bytes_done, bytes_total);
     }
     finish_totals(&r->total, &all);
     return FTI_OK;
@@ -133,6 +129,7 @@ fti_status fti_diff_ckpts(fti_diff_report **out, const fti_ckpt *base, const fti
     if (opts) o = *opts;
     else fti_diff_options_init(&o);
     *out = NULL;
+    if (!o.sketch_max) o.sketch_max = 1;
     if (!(o.tol >= 0 && o.tol <= 1) && !isnan(o.tol))
         return fti_fail(FTI_ERR_ARG, "diff: tol %g is not in [0, 1]", o.tol);
     fti_status st = diff_match(base, tuned);

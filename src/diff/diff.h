@@ -39,8 +39,8 @@
  *           both ranks are exact (up to dgesdd's backward error, ~1e-16 * sigma_1).
  *   SKETCH: otherwise a randomized range finder (Halko, Martinsson, Tropp 2011): Q = orth(A Omega)
  *           with a seeded Gaussian Omega of k columns and power iterations (2 for the first
- *           sketch, 1 for larger ones), B = Q^T A, and the
- *           residual R = A - Q B whose norm is measured. Since A^T A = B^T B + R^T R, every
+ *           sketch, 1 for larger ones), B = Q^T A, and the residual R = A - Q B, whose norm is
+ *           computed explicitly. Since A^T A = B^T B + R^T R, every
  *           figure gets proven bounds:  sigma_i(B) <= sigma_i(A) <= sqrt(sigma_i(B)^2 + ||R||^2),
  *           sigma_{k+1}(A) <= ||R||, and tail_r(B)^2 <= tail_r(A)^2 <= tail_r(B)^2 + ||R||_F^2
  *           (the right side is the error of the explicit rank-r approximation Q B_r). From them a
@@ -48,14 +48,20 @@
  *           sketch_max (default 256) until the rank bracket closes (lo == hi, then exact); the
  *           rank@tol bracket is reported as it then stands (after rounding, Delta's double-
  *           precision rank is full, which only a sketch of min(rows, cols) columns would show).
- *           A bracket left open ends in hi = min(rows', cols'): "rank >= lo (estimated)".
+ *           A bracket left open ends in hi = min(rows', cols'): "rank >= lo (estimated)". The
+ *           bounds hold up to the floating-point error of Q's orthogonality (~1e-15 relative).
+ *           Cost per sketch ~ (2q + 3) * 2 m n k flops: 5632 x 2048 closes a rank-16 update in
+ *           one 64-column sketch (~0.4 s); a full-rank one runs to 256 columns (~1.5 s, versus
+ *           ~3-5 s for dgesdd) and reports ">= 256".
  *
  * Streaming: tensors are read one pair at a time and their pages released afterwards
  * (fti_ckpt_release), so memory stays at one tensor's Delta in float64 (for matrices) plus
  * per-thread chunk buffers and the sketch, never both checkpoints.
  * Threads: the decoding pass runs over fixed chunks of a tensor on `threads` OpenMP threads
  * and merges per-chunk results in chunk order (every figure of the pass is independent of the
- * thread count); the SVD and sketch use OpenBLAS's threads (set to `threads` as well).
+ * thread count); the SVD and sketch use OpenBLAS's threads (set to `threads` as well, restored
+ * afterwards). Output is identical run to run; across thread counts the singular values may
+ * differ in the last bits (OpenBLAS's blocking), the ranks do not in practice.
  *
  * Tensors of other dtypes (integers, 8-bit and smaller floats) are compared element by element
  * on their bytes (sub-byte elements LSB first): only changed counts are reported for them.
@@ -120,18 +126,15 @@
 #define FTI_DIFF_SKETCH_MIN 64  /* first sketch size */
 
 typedef struct {
-    size_t done, total;                /* tensors */
-    uint64_t bytes_done, bytes_total;  /* of both checkpoints */
-} fti_diff_progress;
-
-typedef struct {
     double tol;          /* rank@tol threshold relative to sigma_1, in [0, 1]; NaN: the default
                             max(rows, cols) * 2^-52 of each matrix */
     int threads;         /* >= 1; 0: OpenMP's default */
     uint64_t svd_limit;  /* exact SVD when min(rows', cols') <= svd_limit */
     uint64_t sketch_max; /* most sketch columns (>= 1) */
-    /* Called after each tensor (may be NULL), on the calling thread. */
-    void (*progress)(void *ctx, const fti_diff_progress *p);
+    /* Called after each tensor pair (may be NULL), on the calling thread, with tensors done and
+     * total and bytes (of both checkpoints) done and total; the signature of fti_progress's
+     * report (commit/commit.h), so the CLI's cli_progress_report fits. */
+    void (*progress)(void *ctx, size_t done, size_t total, uint64_t bytes_done, uint64_t bytes_total);
     void *progress_ctx;
 } fti_diff_options;
 

@@ -21,21 +21,29 @@ static uint64_t umin(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /* ---- brackets -------------------------------------------------------------------------------- */
 
+/* The least r <= k with sqrt(extra2 + sum_{i>r} s_i^2) <= tol, and that tail in *tail. Tails grow
+ * as r falls, so walk down from r = k while the condition still holds (summing the smallest
+ * values first). */
+static uint64_t least_rank(const double *s, uint64_t k, double extra2, double tol, double *tail) {
+    double t2 = extra2;
+    uint64_t r = k;
+    while (r > 0 && sqrt(t2 + s[r - 1] * s[r - 1]) <= tol) {
+        t2 += s[r - 1] * s[r - 1];
+        r--;
+    }
+    *tail = sqrt(t2);
+    return r;
+}
+
 void diff_rank_brackets(fti_diff_rank *r, const double *s, uint64_t k, double rnorm, uint64_t full, double tol) {
-    /* rank: the least r with tail_r <= tol_round, tail_r^2 = sum_{i>r} s_i^2 (+ rnorm^2 for hi);
-     * tails grow as r falls, so walk down from r = k while the condition still holds. */
-    double t2 = 0, h2 = rnorm * rnorm;
-    uint64_t lo = k, hi = k;
-    for (uint64_t i = k; i > 0 && sqrt(t2 + s[i - 1] * s[i - 1]) <= r->tol_round; i--) t2 += s[i - 1] * s[i - 1], lo = i - 1;
-    if (sqrt(h2) > r->tol_round) {
-        hi = full; /* even all k directions leave more than tol_round: only rank <= full is known */
+    double tail;
+    r->lo = least_rank(s, k, 0, r->tol_round, &tail); /* tail_r(B) <= tail_r(A) */
+    if (rnorm > r->tol_round) {
+        r->hi = full; /* even all k directions leave more than tol_round: only rank <= full is known */
         r->residual = 0;
     } else {
-        for (uint64_t i = k; i > 0 && sqrt(h2 + s[i - 1] * s[i - 1]) <= r->tol_round; i--) h2 += s[i - 1] * s[i - 1], hi = i - 1;
-        r->residual = sqrt(h2);
+        r->hi = least_rank(s, k, rnorm * rnorm, r->tol_round, &r->residual); /* ||A - Q B_r||_F */
     }
-    r->lo = lo;
-    r->hi = hi < lo ? lo : hi;
     /* rank@tol: sigma_i(B) <= sigma_i(A) <= hypot(sigma_i(B), rnorm), sigma_{k+1}(A) <= rnorm */
     double s1 = k ? s[0] : 0, thr_lo = tol * s1, thr_hi = tol * hypot(s1, rnorm);
     uint64_t at_lo = 0, at_hi = 0;
@@ -46,6 +54,7 @@ void diff_rank_brackets(fti_diff_rank *r, const double *s, uint64_t k, double rn
     r->at_tol_lo = at_lo;
     r->at_tol_hi = rnorm > thr_lo ? full : at_hi;
     r->sigma_max = s1;
+    FTI_VERIFY_CHECK(r->lo <= r->hi && r->hi <= full && r->at_tol_lo <= r->at_tol_hi && r->at_tol_hi <= full);
 }
 
 /* ---- LAPACK wrappers ------------------------------------------------------------------------- */
@@ -235,6 +244,7 @@ fti_status diff_rank(fti_diff_rank *r, double *d, uint64_t frows, uint64_t fcols
     if (st != FTI_OK) return st;
     r->nz_rows = transposed ? C : R;
     r->nz_cols = transposed ? R : C;
+    FTI_VERIFY_CHECK(R <= frows && C <= fcols);
     if (!R || !C) {
         r->method = FTI_RANK_ZERO;
         r->lo = r->hi = r->at_tol_lo = r->at_tol_hi = 0;

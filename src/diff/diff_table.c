@@ -30,9 +30,11 @@ void fti_diff_note(char *buf, size_t cap, size_t i, const fti_diff_options *o) {
     case 2:
         snprintf(buf, cap,
                  "singular values: all-zero rows and columns dropped, then LAPACK dgesdd (exact) when "
-                 "min(rows, cols) <= %llu, else a randomized sketch (%d to %llu columns, 2 then 1 power "
+                 "min(rows, cols) <= %llu, else a randomized sketch (%llu to %llu columns, 2 then 1 power "
                  "iterations) that proves bounds lo..hi; \">= lo (est)\" when the sketch could not close them",
-                 (unsigned long long)o->svd_limit, FTI_DIFF_SKETCH_MIN, (unsigned long long)o->sketch_max);
+                 (unsigned long long)o->svd_limit,
+                 (unsigned long long)(o->sketch_max < FTI_DIFF_SKETCH_MIN ? o->sketch_max : FTI_DIFF_SKETCH_MIN),
+                 (unsigned long long)o->sketch_max);
         break;
     case 3:
         snprintf(buf, cap,

@@ -55,7 +55,7 @@ static logup_verdict check_roots(const ke_t *roots, size_t n_trees) {
 }
 
 #define INV2 0x7FFFFFFF80000001ull /* 2^-1 mod p = (p + 1) / 2 */
-#define INV6 0xD555555480000001ull /* 6^-1 mod p (6 INV6 = 1 mod p, checked in tests/test_logup.c) */
+#define INV6 0xD555555480000001ull /* 6^-1 mod p (logup_cubic_at is checked against fti_sc_interpolate) */
 
 /* g(r) from g(0..3) (Lagrange on the nodes 0, 1, 2, 3):
  *   g(r) = -g0 (r-1)(r-2)(r-3)/6 + g1 r(r-2)(r-3)/2 - g2 r(r-1)(r-3)/2 + g3 r(r-1)(r-2)/6. */

@@ -14,6 +14,9 @@ It shares no code with the C implementation and computes differently where it ca
     Because two SVD implementations differ in the last bits, each rank also comes with the
     interval it takes when the threshold moves by a relative 1e-6 ("rank_amb",
     "rank_at_tol_amb"): a correct implementation lands inside it.
+  - fixed point ("encoded", DESIGN.md section 3): the quantum from math.frexp of the largest base
+    magnitude, v = numpy.rint (half to even) of the exactly scaled value, sums of (v' - v)^2 in
+    Python integers;
   - the matrix view (rows = out axis) follows the rule documented at fti_layout_out_axis
     (src/model/encode.h) applied to the base file's __metadata__ "layout".
 
@@ -21,7 +24,9 @@ Usage: diff_oracle.py BASE TUNED [--tol X]
 Output: one JSON object on stdout, either
   {"tensors": [...], "totals": {...}}    keys as in the fti diff JSON (rank: rows, cols, out_axis,
                                            nonzero_rows, nonzero_cols, tol_round, rank, rank_amb,
-                                           tol, rank_at_tol, rank_at_tol_amb, sigma_max)
+                                           tol, rank_at_tol, rank_at_tol_amb, sigma_max; encoded:
+                                           quantum, encodable, out_of_range_index, changed,
+                                           delta_sq)
   {"error": "mismatch", "missing": [...], "extra": [...], "shape": [...], "dtype": [...]}
   {"error": "nan" | "inf", "file": PATH, "tensor": NAME, "index": I}
 Non-finite numbers are written as null.
@@ -164,6 +169,25 @@ def rank_stats(d, shape, last, halfulps, tol_opt):
     return out
 
 
+def encoded(wb, wt):
+    """Delta in the proof's fixed point: quantum 2^s from the base, v = rhe(x / 2^s)."""
+    m = float(np.max(np.abs(wb))) if wb.size else 0.0
+    s = math.frexp(m)[1] - 30 if m else -30
+    vb, vt = np.rint(np.ldexp(wb, -s)), np.rint(np.ldexp(wt, -s))
+    out = {"quantum": s}
+    bad = np.flatnonzero(np.abs(vt) >= 2.0 ** 31)
+    if bad.size:
+        out.update(encodable=False, out_of_range_index=int(bad[0]), changed=None, delta_sq=None)
+        return out
+    a = np.abs(vt - vb).astype(np.uint64)  # integers below 2^32, exact in float64
+    sq = a * a  # < 2^64
+    hi = int(np.sum(sq >> np.uint64(32), dtype=np.uint64))
+    lo = int(np.sum(sq & np.uint64(0xFFFFFFFF), dtype=np.uint64))
+    out.update(encodable=True, out_of_range_index=None, changed=int(np.count_nonzero(a)),
+               delta_sq=str((hi << 32) + lo))
+    return out
+
+
 def bytes_changed(dtype, shape, rb, rt):
     bits = BITS[dtype]
     numel = int(np.prod(shape)) if shape else 1
@@ -193,7 +217,7 @@ def tensor_stats(name, dtype, shape, rb, rt, layout, tol_opt, totals):
     rec = {"name": name, "dtype": dtype, "shape": shape, "numel": numel}
     nb, nt = native(dtype, rb), native(dtype, rt)
     if nb is None:
-        rec.update(decoded=False, changed=bytes_changed(dtype, shape, rb, rt), rank=None)
+        rec.update(decoded=False, changed=bytes_changed(dtype, shape, rb, rt), rank=None, encoded=None)
         return rec, None
     with np.errstate(invalid="ignore"):  # widening a NaN is exact; numpy still warns
         wb, wt = nb.astype(np.float64), nt.astype(np.float64)
@@ -209,6 +233,7 @@ def tensor_stats(name, dtype, shape, rb, rt, layout, tol_opt, totals):
     rec.update(decoded=True, norm_base=sw.norm(), norm_tuned=st.norm(), norm_delta=sd.norm(), changed=changed,
                max_abs_delta=float(ad.max()) if numel else 0.0,
                max_abs_delta_index=int(np.argmax(ad)) if changed else None)
+    rec["encoded"] = encoded(wb, wt)
     rec["rel_delta"] = 0.0 if rec["norm_delta"] == 0 else (
         math.inf if rec["norm_base"] == 0 else rec["norm_delta"] / rec["norm_base"])
     totals["max"] = max(totals["max"], rec["max_abs_delta"])
