@@ -186,6 +186,47 @@ static void test_cert__deterministic_bytes(void) {
     scen_free(&s);
 }
 
+/* Tensors larger than the tile size are committed as row tiles; a policy on the tensor is
+ * judged on its tiles together: norms and changed counts add up exactly, and a rank bound on a
+ * tiled tensor is refused as a policy error. */
+static void test_cert__tiled_tensors_aggregate(void) {
+    scen s;
+    fti_synth_variant v;
+    const char *targets[] = {"model.layers.0.mlp.up_proj.weight"};
+    ftic_tile_vars = 10; /* micro up_proj (176 x 64 -> 256 x 64 = 2^14) becomes 16 tiles */
+    variant(&v, FTI_VAR_SPARSE);
+    v.targets = targets;
+    v.ntargets = 1;
+    v.k = 5;
+    const char *pol = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"model.layers.0.mlp.up_proj.weight\", \"sparse\": {\"k\": 5},"
+                      " \"norm\": {\"rho\": 0.5}}]}";
+    int made = scen_make(&s, FTI_SYNTH_LLAMA, "micro", &v, pol, "test");
+    ftic_tile_vars = FTIC_TILE_VARS;
+    CHECK(made && s.prove_status == FTI_OK && s.cert);
+    CHECK(ftic_find_unit(s.base, "model.layers.0.mlp.up_proj.weight#3") >= 0);
+    fti_cert_report rep;
+    int accept = 0;
+    CHECK(fti_cert_verify(&accept, &rep, s.base, s.tuned, s.pol, s.cert, 1) == FTI_OK && accept == 1);
+    int found = 0;
+    for (size_t u = 0; u < rep.n_units; u++)
+        if (!strcmp(rep.unit_names[u], "model.layers.0.mlp.up_proj.weight")) found = strstr(rep.units[u].value, "changed=5") != NULL;
+    fti_cert_report_free(&rep);
+    CHECK(found);
+    /* the tiles' changed counts add up to 5 and each tile certifies its own */
+    uint64_t sum = 0;
+    for (size_t u = 0; u < s.base->n_units; u++)
+        if (!strncmp(s.base->units[u].name, "model.layers.0.mlp.up_proj.weight#", 34)) sum += s.cert->units[u].sparse_count;
+    CHECK(sum == 5);
+    /* a rank bound on the tiled tensor is a policy error */
+    cert_plan plan;
+    fti_policy *rp = NULL;
+    const char *rpol = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"model.layers.0.mlp.up_proj.weight\", \"rank\": {\"r\": 2}}]}";
+    CHECK(fti_policy_parse(&rp, rpol, strlen(rpol), "p") == FTI_OK);
+    CHECK(cert_plan_make(&plan, s.base, rp) == FTI_ERR_POLICY && strstr(fti_last_error(), "row tiles"));
+    fti_policy_free(rp);
+    scen_free(&s);
+}
+
 /* ---- the prover refuses ---- */
 
 static void test_cert__refuses_frozen_change(void) {
@@ -367,6 +408,7 @@ const struct test_case TEST_CASES[] = {
     TEST(test_cert__sparse_accepted_with_exact_count),
     TEST(test_cert__frozen_identical_model_accepted),
     TEST(test_cert__deterministic_bytes),
+    TEST(test_cert__tiled_tensors_aggregate),
     TEST(test_cert__refuses_frozen_change),
     TEST(test_cert__refuses_rank_above_budget),
     TEST(test_cert__refuses_sparse_k_plus_one),

@@ -206,6 +206,59 @@ static void test_pcs__deterministic(void) {
     scen_free(&S);
 }
 
+/* Single-point mode: claims at suffixes of one point skip the batching sum-check; the proof is
+ * smaller, still binds every value, and a claim set that is not of that form is not confused
+ * with one that is. */
+static void test_pcs__single_point_mode(void) {
+    scen S;
+    fti_pcs_proof p;
+    static const unsigned a[] = {9, 4, 9, 0};
+    static const unsigned b[] = {6, 9};
+    memset(&S, 0, sizeof S);
+    S.pp = fti_pcs_params_get("test");
+    S.n_comms = 2;
+    S.n_polys[0] = 4;
+    S.n_polys[1] = 2;
+    memcpy(S.nv[0], a, sizeof a);
+    memcpy(S.nv[1], b, sizeof b);
+    CHECK(scen_commit(&S));
+    ke_t r[9];
+    for (int i = 0; i < 9; i++) r[i] = rand_ke();
+    for (unsigned c = 0; c < 2; c++)
+        for (unsigned i = 0; i < S.n_polys[c]; i++) {
+            unsigned n = S.nv[c][i];
+            size_t k = S.n_claims++;
+            S.points[k] = malloc((n + 1) * sizeof(ke_t));
+            memcpy(S.points[k], r + (9 - n), n * sizeof(ke_t)); /* the suffix */
+            S.claims[k] = (fti_pcs_claim){c, i, S.points[k], fti_mle_eval_fe(S.tables[c][i], n, S.points[k])};
+        }
+    CHECK(scen_prove(&S, &p) == FTI_OK);
+    CHECK(p.single == 1);
+    CHECK(scen_verify(&S, &p) == 1);
+    fti_wbuf w;
+    fti_wbuf_init(&w);
+    fti_pcs_proof_write(&w, &p);
+    CHECK(scen_verify_bytes(&S, w.data, w.len) == 1);
+    for (size_t k = 0; k < S.n_claims; k++) { /* every value is still bound */
+        ke_t v = S.claims[k].value;
+        S.claims[k].value = ke_add(v, ke_one());
+        CHECK(scen_verify(&S, &p) == 0);
+        CHECK(scen_verify_bytes(&S, w.data, w.len) == 0);
+        S.claims[k].value = v;
+    }
+    /* move one claim off the common point: no longer single-point; the proof does not fit */
+    S.points[1][0] = ke_add(S.points[1][0], ke_one());
+    S.claims[1].value = fti_mle_eval_fe(S.tables[0][1], 4, S.points[1]);
+    CHECK(scen_verify(&S, &p) == 0);
+    CHECK(scen_verify_bytes(&S, w.data, w.len) == 0);
+    fti_pcs_proof q;
+    CHECK(scen_prove(&S, &q) == FTI_OK && q.single == 0 && scen_verify(&S, &q) == 1);
+    fti_pcs_proof_free(&q);
+    fti_wbuf_free(&w);
+    fti_pcs_proof_free(&p);
+    scen_free(&S);
+}
+
 /* ---- soundness: wrong claims ---- */
 
 static void test_pcs__wrong_claim_rejected(void) {
@@ -500,6 +553,7 @@ const struct test_case TEST_CASES[] = {
     TEST(test_pcs__unclaimed_polynomials),
     TEST(test_pcs__larger_sizes),
     TEST(test_pcs__deterministic),
+    TEST(test_pcs__single_point_mode),
     TEST(test_pcs__wrong_claim_rejected),
     TEST(test_pcs__conflicting_duplicate_claims_rejected),
     TEST(test_pcs__bound_to_roots_and_transcript),

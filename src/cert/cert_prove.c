@@ -141,7 +141,7 @@ static fti_status statistics(fti_cert *c, uint64_t *changed, cert_factors *facto
             }
             if (cu->flags & FTI_REQ_RANK) {
                 char msg[400] = "";
-                st = rank_stats(cu, &factors[u], msg, sizeof msg, bu, &plan->req[u], lo, lo2, hi, hi2);
+                st = rank_stats(cu, &factors[u], msg, sizeof msg, bu, &plan->req[plan->punit_of[u]], lo, lo2, hi, hi2);
                 if (msg[0]) add_line(why, msg);
             }
         }
@@ -158,22 +158,25 @@ static size_t judge_all(lines *out, const fti_cert *c, const uint64_t *changed, 
     size_t bad = 0;
     char line[600];
     unsigned char *tchanged = calloc(base->n_tensors, 1);
-    for (size_t u = 0; u < base->n_units; u++) {
-        cert_verdict v;
-        const ftic_unit *bu = &base->units[u];
-        if (plan->need[u] & FTI_REQ_FROZEN) {
-            if (changed[u]) {
-                snprintf(line, sizeof line, "%s: frozen, but %llu entries changed", bu->name,
-                         (unsigned long long)changed[u]);
+    if (!tchanged) return 1;
+    for (size_t pu = 0; pu < plan->n_committed_punits; pu++) {
+        uint64_t n_changed = 0;
+        for (size_t k = 0; k < plan->tiles_n[pu]; k++) n_changed += changed[plan->tiles[plan->tiles_first[pu] + k]];
+        size_t u0 = plan->tiles[plan->tiles_first[pu]];
+        if (plan->need[u0] & FTI_REQ_FROZEN) {
+            if (n_changed) {
+                snprintf(line, sizeof line, "%s: frozen, but %llu entries changed", plan->punit_names[pu],
+                         (unsigned long long)n_changed);
                 add_line(out, line);
                 bad++;
             }
             continue;
         }
-        cert_judge_unit(&v, &plan->req[u], plan->need[u], &c->units[u], bu);
-        if (tchanged) tchanged[bu->tensor] |= changed[u] != 0;
+        cert_verdict v;
+        cert_judge_punit(&v, plan, pu, base, c);
+        tchanged[base->units[u0].tensor] |= n_changed != 0;
         if (!v.pass) {
-            snprintf(line, sizeof line, "%s: %s: measured %s, allowed %s", bu->name, v.cls, v.value, v.bound);
+            snprintf(line, sizeof line, "%s: %s: measured %s, allowed %s", plan->punit_names[pu], v.cls, v.value, v.bound);
             add_line(out, line);
             bad++;
         }
@@ -184,11 +187,11 @@ static size_t judge_all(lines *out, const fti_cert *c, const uint64_t *changed, 
             snprintf(line, sizeof line, "%s: frozen (bound by hash), but its bytes changed", base->tensors[t].name);
             add_line(out, line);
             bad++;
-            if (tchanged) tchanged[t] = 1;
+            tchanged[t] = 1;
         }
     }
     char why[256];
-    if (tchanged && !cert_judge_global(why, sizeof why, plan, pol, base, c, tchanged)) {
+    if (!cert_judge_global(why, sizeof why, plan, pol, base, c, tchanged)) {
         snprintf(line, sizeof line, "policy: %s", why);
         add_line(out, line);
         bad++;

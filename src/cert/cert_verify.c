@@ -10,6 +10,9 @@
 void fti_cert_write_statement(fti_wbuf *w, const fti_cert *c);
 
 void fti_cert_report_free(fti_cert_report *r) {
+    if (r->unit_names)
+        for (size_t i = 0; i < r->n_units; i++) free(r->unit_names[i]);
+    free(r->unit_names);
     free(r->units);
     free(r->hash_only_pass);
     memset(r, 0, sizeof *r);
@@ -73,12 +76,13 @@ fti_status fti_cert_verify(int *accept, fti_cert_report *rep, const ftic *base, 
     memset(rep, 0, sizeof *rep);
     if (!check_binding(rep, base, tuned, pol, cert)) return FTI_OK;
     if ((st = cert_plan_make(&plan, base, pol)) != FTI_OK) return st;
-    rep->n_units = base->n_units;
-    rep->units = calloc(base->n_units, sizeof *rep->units);
+    rep->n_units = plan.n_committed_punits;
+    rep->units = calloc(rep->n_units + 1, sizeof *rep->units);
+    rep->unit_names = calloc(rep->n_units + 1, sizeof *rep->unit_names);
     rep->n_hash_only = plan.n_hash_only;
     rep->hash_only_pass = calloc(plan.n_hash_only + 1, sizeof *rep->hash_only_pass);
     unsigned char *tchanged = calloc(base->n_tensors, 1);
-    if (!rep->units || !rep->hash_only_pass || !tchanged) {
+    if (!rep->units || !rep->unit_names || !rep->hash_only_pass || !tchanged) {
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -104,11 +108,13 @@ fti_status fti_cert_verify(int *accept, fti_cert_report *rep, const ftic *base, 
     fti_clear_error();
     int all = rep->proofs_ok;
     if (!rep->proofs_ok) snprintf(rep->reject_reason, sizeof rep->reject_reason, "a block proof does not verify");
-    for (size_t u = 0; u < base->n_units; u++) {
-        cert_judge_unit(&rep->units[u], &plan.req[u], plan.need[u], &cert->units[u], &base->units[u]);
-        all &= rep->units[u].pass;
-        tchanged[base->units[u].tensor] |= cert_unit_changed(&cert->units[u]);
+    for (size_t pu = 0; pu < plan.n_committed_punits; pu++) {
+        cert_judge_punit(&rep->units[pu], &plan, pu, base, cert);
+        all &= rep->units[pu].pass;
+        size_t n = strlen(plan.punit_names[pu]) + 1;
+        if ((rep->unit_names[pu] = malloc(n))) memcpy(rep->unit_names[pu], plan.punit_names[pu], n);
     }
+    for (size_t u = 0; u < base->n_units; u++) tchanged[base->units[u].tensor] |= cert_unit_changed(&cert->units[u]);
     for (size_t k = 0; k < plan.n_hash_only; k++) {
         size_t t = plan.hash_only[k];
         rep->hash_only_pass[k] = fti_digest_eq(&base->tensors[t].sha256, &tuned->tensors[t].sha256);

@@ -27,8 +27,9 @@ extern const cert_test_hooks *cert_hooks;
 typedef struct {
     int proofs_ok;          /* every block proof verified */
     char reject_reason[256];/* why, when the certificate is rejected before or besides verdicts */
-    size_t n_units;
-    cert_verdict *units;    /* per committed unit */
+    size_t n_units;         /* committed policy units (tensors, slices) */
+    cert_verdict *units;
+    char **unit_names;
     size_t n_hash_only;
     int *hash_only_pass;    /* per hash-only tensor (plan order) */
     int global_pass;

@@ -75,8 +75,13 @@ int cmd_commit(int argc, char **argv) {
             if (!com->tensors[i].committed)
                 fprintf(stderr, "fti: note: tensor %s (%s) is bound by its SHA-256 only: fti cannot encode its dtype or it is empty\n",
                         com->tensors[i].name, fti_dtype_name(com->tensors[i].dtype));
-        printf("%s: %zu tensors (%zu committed, %zu units in %zu blocks), %s parameters\n", model, com->n_tensors,
-               committed, com->n_units, com->n_blocks, com->pp->name);
+        printf("%s: %zu tensors (%zu committed, %zu units in %zu blocks)\n", model, com->n_tensors, committed,
+               com->n_units, com->n_blocks);
+        if (!strcmp(com->pp->name, "proven"))
+            printf("parameters: proven, %.1f bits of security\n", fti_pcs_security_bits(com->pp));
+        else
+            printf("parameters: %s, %.1f bits if its conjecture holds (%.1f bits proven; see SECURITY.md)\n",
+                   com->pp->name, fti_pcs_security_bits(com->pp), fti_pcs_proven_bits(com->pp));
         printf("commitment %s -> %s (%.2f s)\n", hex, out, cli_now() - t0);
     }
     rc = 0;

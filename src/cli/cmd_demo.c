@@ -135,7 +135,7 @@ static int run_case(demo_state *s, const demo_case *c) {
            file_size(cert_path) / 1e3, accept ? "ACCEPT" : "REJECT", t_verify * 1e3, rep.n_units, changed_units);
     for (size_t u = 0, shown = 0; u < rep.n_units && shown < 4; u++)
         if (strcmp(rep.units[u].cls, "frozen")) {
-            printf("     %-40s %-6s %-36s %s\n", s->base->units[u].name, rep.units[u].cls, rep.units[u].value,
+            printf("     %-40s %-6s %-36s %s\n", rep.unit_names[u], rep.units[u].cls, rep.units[u].value,
                    rep.units[u].pass ? "PASS" : "FAIL");
             shown++;
         }

@@ -45,8 +45,10 @@ static void print_commitment_text(const ftic *c, const char *idhex) {
         fti_digest_hex(hex, &c->base_id);
         printf("  base:        %s\n", hex);
     }
-    printf("  parameters:  %s (%u queries, rate 1/%u, %s)\n", c->pp->name, c->pp->n_queries, 1u << c->pp->log_blowup,
-           c->pp->regime);
+    printf("  parameters:  %s (%u queries, rate 1/%u, %s): %.1f bits", c->pp->name, c->pp->n_queries,
+           1u << c->pp->log_blowup, c->pp->regime, fti_pcs_security_bits(c->pp));
+    if (strcmp(c->pp->name, "proven")) printf(" (%.1f bits proven)", fti_pcs_proven_bits(c->pp));
+    printf("\n");
     size_t committed = 0;
     for (size_t i = 0; i < c->n_tensors; i++) committed += c->tensors[i].committed;
     printf("  tensors:     %zu (%zu committed, %zu bound by hash only)\n", c->n_tensors, committed,

@@ -38,16 +38,41 @@ static fti_status model_units(ftic **out, const char *path) {
     return st;
 }
 
-static fti_policy_unit *policy_units(const ftic *c, size_t *n) {
+/* One policy unit per tensor or slice (the tiles of a large tensor collapse into it, rows added
+ * up); names are kept in *names (free each, then the array). */
+static fti_policy_unit *policy_units(const ftic *c, size_t *n, char ***names) {
     fti_policy_unit *u = calloc(c->n_units + 1, sizeof *u);
-    if (!u) return NULL;
-    for (size_t i = 0; i < c->n_units; i++) {
-        const ftic_tensor *t = &c->tensors[c->units[i].tensor];
-        u[i] = (fti_policy_unit){c->units[i].name, t->name, c->units[i].rows, c->units[i].cols, t->ndim,
-                                 FTI_ROLE_UNKNOWN, fti_dtype_name(t->dtype)};
+    char **nm = calloc(c->n_units + 1, sizeof *nm), buf[FTIC_MAX_NAME];
+    size_t k = 0;
+    if (!u || !nm) {
+        free(u);
+        free(nm);
+        return NULL;
     }
-    *n = c->n_units;
+    for (size_t i = 0; i < c->n_units; i++) {
+        ftic_unit_policy_name(buf, sizeof buf, &c->units[i]);
+        size_t j;
+        for (j = 0; j < k && strcmp(nm[j], buf); j++) {
+        }
+        if (j < k) {
+            u[j].rows += c->units[i].rows;
+            continue;
+        }
+        const ftic_tensor *t = &c->tensors[c->units[i].tensor];
+        nm[k] = strdup(buf);
+        u[k] = (fti_policy_unit){nm[k], t->name, c->units[i].rows, c->units[i].cols, t->ndim, FTI_ROLE_UNKNOWN,
+                                 fti_dtype_name(t->dtype)};
+        k++;
+    }
+    *n = k;
+    *names = nm;
     return u;
+}
+
+static void free_names(char **names, size_t n) {
+    if (!names) return;
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
 }
 
 static int policy_init(int argc, char **argv) {
@@ -79,7 +104,7 @@ static int policy_init(int argc, char **argv) {
     ftic *m = NULL;
     fti_policy *pol = NULL;
     fti_arch arch;
-    char *json = NULL;
+    char *json = NULL, **names = NULL;
     size_t n = 0;
     fti_policy_unit *units = NULL;
     int rc = 2;
@@ -89,7 +114,7 @@ static int policy_init(int argc, char **argv) {
     if (rho >= 0) pp.rho = rho;
     if (residual >= -1) pp.residual_rho = residual;
     if (model_units(&m, argv[optind]) != FTI_OK) goto out;
-    if (!(units = policy_units(m, &n))) goto out;
+    if (!(units = policy_units(m, &n, &names))) goto out;
     if (fti_policy_preset(&pol, &arch, &pp, units, n) != FTI_OK) goto out;
     if (fti_policy_to_json(&json, pol) != FTI_OK) goto out;
     FILE *f = out ? fopen(out, "w") : stdout;
@@ -105,6 +130,7 @@ out:
     if (rc) fprintf(stderr, "fti: error: %s\n", fti_last_error());
     free(json);
     free(units);
+    free_names(names, n);
     fti_policy_free(pol);
     ftic_free(m);
     return rc;
@@ -126,12 +152,11 @@ static int policy_check(int argc, char **argv) {
         return cli_error();
     }
     for (size_t w = 0; w < plan.res->n_warnings; w++) fprintf(stderr, "note: %s\n", plan.res->warnings[w]);
-    for (size_t i = 0; i < m->n_units; i++) {
+    for (size_t pu = 0; pu < plan.n_punits; pu++) {
         char d[160];
-        fti_requirement_describe(d, sizeof d, &plan.req[i]);
-        printf("%-56s %s\n", m->units[i].name, d);
+        fti_requirement_describe(d, sizeof d, &plan.req[pu]);
+        printf("%-56s %s%s\n", plan.punit_names[pu], d, pu >= plan.n_committed_punits ? " (by hash)" : "");
     }
-    for (size_t k = 0; k < plan.n_hash_only; k++) printf("%-56s frozen (hash)\n", m->tensors[plan.hash_only[k]].name);
     cert_plan_free(&plan);
     fti_policy_free(pol);
     ftic_free(m);

@@ -24,7 +24,8 @@ static void print_text(const fti_cert_report *rep, const ftic *base, int accept,
         printf("%-48s %-16s %-34s %-40s %s\n", "unit", "class", "bound", "certified", "result");
         for (size_t u = 0; u < rep->n_units; u++) {
             const cert_verdict *v = &rep->units[u];
-            printf("%-48s %-16s %-34s %-40s %s\n", base->units[u].name, v->cls, v->bound, v->value, v->pass ? "PASS" : "FAIL");
+            printf("%-48s %-16s %-34s %-40s %s\n", rep->unit_names[u] ? rep->unit_names[u] : "?", v->cls, v->bound,
+                   v->value, v->pass ? "PASS" : "FAIL");
         }
     }
     if (rep->hash_only_pass) {
@@ -53,7 +54,7 @@ static void print_json(const fti_cert_report *rep, const ftic *base, int accept,
     for (size_t u = 0; rep->units && u < rep->n_units; u++) {
         const cert_verdict *v = &rep->units[u];
         json_t *j = json_object();
-        json_object_set_new(j, "unit", json_string(base->units[u].name));
+        json_object_set_new(j, "unit", json_string(rep->unit_names[u] ? rep->unit_names[u] : "?"));
         json_object_set_new(j, "class", json_string(v->cls));
         json_object_set_new(j, "bound", json_string(v->bound));
         json_object_set_new(j, "certified", json_string(v->value));

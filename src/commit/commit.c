@@ -8,6 +8,7 @@
 #include "logup/logup.h"
 #include "model/encode.h"
 #include "util/error.h"
+#include "util/timing.h"
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
@@ -151,18 +152,25 @@ static fti_status unit_tables(fe_t *lo, fe_t *hi, const ftic *c, const ftic_unit
     /* whole tensor: every padded row; a row slice: its rows, then padding */
     int whole = u->row0 == 0 && u->rows == v.rows && u->log_rows == v.log_rows;
     uint64_t nrows = whole ? ((uint64_t)1 << v.log_rows) : u->rows;
-    uint64_t chunk = nrows / 64 + 1;
+    uint64_t chunk = nrows / 64 + 1, bad_r0 = UINT64_MAX;
+    char why[1024] = "";
 #pragma omp parallel for schedule(dynamic, 1)
     for (uint64_t r0 = 0; r0 < nrows; r0 += chunk) {
         uint64_t k = r0 + chunk <= nrows ? chunk : nrows - r0;
         size_t off = (size_t)r0 << v.log_cols;
         fti_status s2 = fti_encode_limbs(lo + off, hi + off, t, &v, u->quantum, u->row0 + r0, k);
         if (s2 != FTI_OK) {
+            /* the message is thread-local: keep the first failing window's, whichever thread ran it */
 #pragma omp critical
-            if (st == FTI_OK) st = s2;
+            if (r0 < bad_r0) {
+                bad_r0 = r0;
+                st = s2;
+                snprintf(why, sizeof why, "%s", fti_last_error());
+            }
         }
     }
-    if (st == FTI_OK && !whole) fill_padding(lo, hi, (size_t)u->rows << v.log_cols, padded);
+    if (st != FTI_OK) return fti_fail(st, "%s", why); /* re-raised on the calling thread */
+    if (!whole) fill_padding(lo, hi, (size_t)u->rows << v.log_cols, padded);
     return st;
 }
 
@@ -232,16 +240,18 @@ static fti_status build_block(ftic *c, size_t b, const fti_ckpt *ck, int with_pr
     unsigned *nv = malloc((2 * (size_t)bl->n_units + 1) * sizeof *nv);
     fti_status st;
     if (!nv) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    if ((st = ftic_block_tables(&tab, c, b, ck)) != FTI_OK) goto out;
+    FTI_TIMED("commit/encode", st = ftic_block_tables(&tab, c, b, ck));
+    if (st != FTI_OK) goto out;
     for (uint32_t i = 0; i < bl->n_units; i++) {
         ftic_unit *u = &c->units[bl->first_unit + i];
         ftic_limb_sums(u->sums, tab[2 * i], tab[2 * i + 1], ftic_unit_vars(u));
     }
     fti_pcs_shape shape;
     ftic_block_shape(&shape, nv, c, b);
-    if ((st = fti_pcs_commit(&pc, c->pp, &shape, (const fe_t *const *)tab)) != FTI_OK) goto out;
+    FTI_TIMED("commit/pcs-commit", st = fti_pcs_commit(&pc, c->pp, &shape, (const fe_t *const *)tab));
+    if (st != FTI_OK) goto out;
     c->blocks[b].root = *fti_pcs_commitment_root(pc);
-    if (with_proofs) st = ftic_block_prove(c, b, (const fe_t *const *)tab, pc);
+    if (with_proofs) FTI_TIMED("commit/prove", st = ftic_block_prove(c, b, (const fe_t *const *)tab, pc));
 out:
     fti_pcs_commitment_free(pc);
     ftic_tables_free(tab, c, b);

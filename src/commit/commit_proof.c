@@ -3,10 +3,11 @@
 
 #include <stdlib.h>
 
+#include "commit/block_sc.h"
 #include "logup/logup.h"
-#include "sumcheck/sumcheck.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/timing.h"
 
 void ftic_limb_sums(uint64_t sums[5], const fe_t *lo, const fe_t *hi, unsigned n) {
     /* each term < 2^32 and at most 2^30 entries: every sum < 2^62, exact in 64 bits */
@@ -39,110 +40,127 @@ static void absorb_block(fti_transcript *t, const ftic *c, size_t b) {
     fti_transcript_absorb_digest(t, "root", &bl->root);
 }
 
-/* The norm composite lo^2 + g lo hi + g^2 hi^2 + g^3 lo + g^4 hi over tables (lo, hi). */
-static void norm_composite(fti_sc_term terms[5], fti_sc_composite *comp, ke_t g) {
-    ke_t g2 = ke_mul(g, g), g3 = ke_mul(g2, g), g4 = ke_mul(g3, g);
-    terms[0] = (fti_sc_term){ke_one(), 2, {0, 0}};
-    terms[1] = (fti_sc_term){g, 2, {0, 1}};
-    terms[2] = (fti_sc_term){g2, 2, {1, 1}};
-    terms[3] = (fti_sc_term){g3, 1, {0}};
-    terms[4] = (fti_sc_term){g4, 1, {1}};
-    *comp = (fti_sc_composite){2, 5, terms};
-}
-
-static ke_t norm_claim(const uint64_t s[5], ke_t g) {
-    ke_t acc = ke_zero(), pw = ke_one();
-    for (int k = 0; k < 5; k++) {
-        acc = ke_add(acc, ke_mul_fe(pw, fe_from_u64(s[k])));
-        pw = ke_mul(pw, g);
-    }
-    return acc;
-}
-
-/* Claims of one block: the LogUp claims (columns, then m) and per unit lo(rho), hi(rho). */
+/* Everything one block's proof needs besides the transcript. */
 typedef struct {
-    size_t n;
+    size_t nu;
+    unsigned *nv;        /* per polynomial: 2 per unit, then 16 (m) */
+    uint64_t (*sums)[5];
+    ke_t *a, *b;         /* LogUp claims per unit: lo(rho), hi(rho) */
+    ke_t *rounds, *r, *finals;
     fti_pcs_claim *claims;
-    ke_t *points; /* norm points, n_units * 30 */
-} claim_list;
+    size_t n_claims;
+    block_sc_statement s;
+    const ke_t **rho;
+} block_ctx;
 
-static fti_status claims_init(claim_list *cl, size_t n_units) {
-    cl->n = 0;
-    cl->claims = calloc(4 * n_units + 2, sizeof *cl->claims);
-    cl->points = calloc(n_units * FTIC_MAX_UNIT_VARS + 1, sizeof *cl->points);
-    if (!cl->claims || !cl->points) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    return FTI_OK;
-}
-
-static void claims_free(claim_list *cl) {
-    free(cl->claims);
-    free(cl->points);
-}
-
-static void add_logup_claims(claim_list *cl, const fti_logup_claims *lc) {
-    for (size_t j = 0; j < lc->n_cols; j++)
-        cl->claims[cl->n++] = (fti_pcs_claim){0, (unsigned)j, lc->points[j], lc->values[j]};
-    cl->claims[cl->n++] = (fti_pcs_claim){0, (unsigned)lc->n_cols, lc->m_point, lc->m_value};
-}
-
-static fti_status prove_norms(fti_wbuf *w, claim_list *cl, fti_transcript *t, const ftic *c, size_t b,
-                              const fe_t *const *tables) {
+static fti_status ctx_init(block_ctx *x, const ftic *c, size_t b) {
     const ftic_block *bl = &c->blocks[b];
-    for (uint32_t i = 0; i < bl->n_units; i++) {
-        const ftic_unit *u = &c->units[bl->first_unit + i];
-        unsigned n = ftic_unit_vars(u);
-        fti_sc_term terms[5];
-        fti_sc_composite comp;
-        ke_t g = fti_transcript_challenge_ke(t, "norm/g"), fin[2];
-        norm_composite(terms, &comp, g);
-        fti_sc_table tab[2] = {{tables[2 * i], NULL}, {tables[2 * i + 1], NULL}};
-        ke_t *pt = cl->points + (size_t)i * FTIC_MAX_UNIT_VARS;
-        fti_arena arena;
-        fti_sc_proof sp;
-        fti_status st = fti_arena_init(&arena, fti_sc_scratch_size(&comp, tab, n));
-        if (st != FTI_OK) return st;
-        st = fti_sc_prove(&sp, pt, fin, &arena, t, &comp, tab, n);
-        if (st == FTI_OK) {
-            fti_wbuf_kes(w, sp.evals, 3 * (size_t)n);
-            fti_wbuf_kes(w, fin, 2);
-            fti_transcript_absorb_kes(t, "norm/final", fin, 2);
-            cl->claims[cl->n++] = (fti_pcs_claim){0, 2 * i, pt, fin[0]};
-            cl->claims[cl->n++] = (fti_pcs_claim){0, 2 * i + 1, pt, fin[1]};
-        }
-        fti_arena_free(&arena);
-        if (st != FTI_OK) return st;
+    memset(x, 0, sizeof *x);
+    x->nu = bl->n_units;
+    x->nv = malloc((2 * x->nu + 1) * sizeof *x->nv);
+    x->sums = malloc((x->nu + 1) * sizeof *x->sums);
+    x->a = calloc(x->nu + 1, sizeof *x->a);
+    x->b = calloc(x->nu + 1, sizeof *x->b);
+    x->rho = calloc(x->nu + 1, sizeof *x->rho);
+    x->claims = calloc(2 * x->nu + 1, sizeof *x->claims);
+    if (!x->nv || !x->sums || !x->a || !x->b || !x->rho || !x->claims) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    fti_pcs_shape shape;
+    ftic_block_shape(&shape, x->nv, c, b);
+    unsigned n = FTIC_TABLE_VARS;
+    for (size_t i = 0; i < x->nu; i++) {
+        memcpy(x->sums[i], c->units[bl->first_unit + i].sums, sizeof x->sums[i]);
+        if (x->nv[2 * i] > n) n = x->nv[2 * i];
     }
+    x->rounds = calloc(3 * (size_t)n + 1, sizeof *x->rounds);
+    x->r = calloc(n + 1, sizeof *x->r);
+    x->finals = calloc(2 * x->nu + 1, sizeof *x->finals);
+    if (!x->rounds || !x->r || !x->finals) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    x->s.n = n;
     return FTI_OK;
+}
+
+static void ctx_free(block_ctx *x) {
+    free(x->nv);
+    free(x->sums);
+    free(x->a);
+    free(x->b);
+    free(x->rho);
+    free(x->claims);
+    free(x->rounds);
+    free(x->r);
+    free(x->finals);
+}
+
+/* The block sum-check's statement from the LogUp claims (column 2i is lo, 2i+1 hi of unit i). */
+static void statement_from_logup(block_ctx *x, const fti_logup_claims *lc) {
+    for (size_t i = 0; i < x->nu; i++) {
+        x->rho[i] = lc->points[2 * i];
+        x->a[i] = lc->values[2 * i];
+        x->b[i] = lc->values[2 * i + 1]; /* lo and hi have one size, hence one LogUp point */
+    }
+    x->s.n_units = x->nu;
+    x->s.rho = x->rho;
+    x->s.a = x->a;
+    x->s.b = x->b;
+    x->s.sums = (const uint64_t(*)[5])x->sums;
+    x->s.rho_m = lc->m_point;
+    x->s.c_m = lc->m_value;
+}
+
+/* The PCS claims: every polynomial at its suffix of the block sum-check's point. */
+static void final_claims(block_ctx *x) {
+    x->n_claims = 0;
+    for (size_t i = 0; i < x->nu; i++) {
+        const ke_t *pt = x->r + (x->s.n - x->nv[2 * i]);
+        x->claims[x->n_claims++] = (fti_pcs_claim){0, (unsigned)(2 * i), pt, x->finals[2 * i]};
+        x->claims[x->n_claims++] = (fti_pcs_claim){0, (unsigned)(2 * i + 1), pt, x->finals[2 * i + 1]};
+    }
+    x->claims[x->n_claims++] = (fti_pcs_claim){0, (unsigned)(2 * x->nu), x->r + (x->s.n - FTIC_TABLE_VARS),
+                                               x->finals[2 * x->nu]};
+}
+
+/* Unit sizes for the block sum-check (one per unit). */
+static unsigned *unit_vars(const block_ctx *x) {
+    unsigned *v = malloc((x->nu + 1) * sizeof *v);
+    if (v)
+        for (size_t i = 0; i < x->nu; i++) v[i] = x->nv[2 * i];
+    return v;
 }
 
 fti_status ftic_block_prove(ftic *c, size_t b, const fe_t *const *tables, fti_pcs_commitment *pc) {
-    const ftic_block *bl = &c->blocks[b];
-    size_t nu = bl->n_units, ncols = 2 * nu;
-    unsigned *nv = malloc((ncols + 1) * sizeof *nv);
+    block_ctx x;
     fti_transcript t;
     fti_wbuf w;
     fti_logup_proof lp;
     fti_logup_claims lc;
     fti_pcs_proof pp;
-    claim_list cl = {0, NULL, NULL};
+    unsigned *uv = NULL;
     fti_status st;
     memset(&lp, 0, sizeof lp);
     memset(&lc, 0, sizeof lc);
     memset(&pp, 0, sizeof pp);
     fti_wbuf_init(&w);
-    if (!nv) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    fti_pcs_shape shape;
-    ftic_block_shape(&shape, nv, c, b);
-    if ((st = claims_init(&cl, nu)) != FTI_OK) goto out;
+    if ((st = ctx_init(&x, c, b)) != FTI_OK) goto out;
     absorb_block(&t, c, b);
     ke_t alpha = fti_transcript_challenge_ke(&t, "logup/alpha");
-    fti_logup_columns cols = {ncols, nv, tables};
-    if ((st = fti_logup_prove(&lp, &lc, &t, &cols, tables[ncols], alpha)) != FTI_OK) goto out;
+    fti_logup_columns cols = {2 * x.nu, x.nv, tables};
+    FTI_TIMED("commit/logup", st = fti_logup_prove(&lp, &lc, &t, &cols, tables[2 * x.nu], alpha));
+    if (st != FTI_OK) goto out;
     fti_logup_proof_write(&w, &lp);
-    add_logup_claims(&cl, &lc);
-    if ((st = prove_norms(&w, &cl, &t, c, b, tables)) != FTI_OK) goto out;
+    statement_from_logup(&x, &lc);
+    if (!(uv = unit_vars(&x))) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    x.s.n_vars = uv;
+    FTI_TIMED("commit/block-sumcheck", st = block_sc_prove(x.rounds, x.r, x.finals, &t, &x.s, tables));
+    if (st != FTI_OK) goto out;
+    fti_wbuf_kes(&w, x.rounds, 3 * (size_t)x.s.n);
+    fti_wbuf_kes(&w, x.finals, 2 * x.nu + 1);
+    final_claims(&x);
     fti_pcs_commitment *pcs[1] = {pc};
-    if ((st = fti_pcs_open(&pp, &t, c->pp, pcs, 1, cl.claims, cl.n)) != FTI_OK) goto out;
+    FTI_TIMED("commit/pcs-open", st = fti_pcs_open(&pp, &t, c->pp, pcs, 1, x.claims, x.n_claims));
+    if (st != FTI_OK) goto out;
     fti_pcs_proof_write(&w, &pp);
     if (w.oom) {
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
@@ -157,75 +175,58 @@ out:
     fti_logup_proof_free(&lp);
     fti_logup_claims_free(&lc);
     fti_pcs_proof_free(&pp);
-    claims_free(&cl);
-    free(nv);
+    ctx_free(&x);
+    free(uv);
     return st;
-}
-
-/* Reads and checks the norm sum-checks; adds their claims. 0 to reject. */
-static int verify_norms(fti_rbuf *r, claim_list *cl, fti_transcript *t, const ftic *c, size_t b) {
-    const ftic_block *bl = &c->blocks[b];
-    ke_t evals[3 * FTIC_MAX_UNIT_VARS];
-    for (uint32_t i = 0; i < bl->n_units; i++) {
-        const ftic_unit *u = &c->units[bl->first_unit + i];
-        unsigned n = ftic_unit_vars(u);
-        fti_sc_term terms[5];
-        fti_sc_composite comp;
-        ke_t g = fti_transcript_challenge_ke(t, "norm/g"), fin[2], final_claim;
-        norm_composite(terms, &comp, g);
-        fti_rbuf_kes(r, evals, 3 * (size_t)n);
-        fti_rbuf_kes(r, fin, 2);
-        if (r->bad) return 0;
-        ke_t *pt = cl->points + (size_t)i * FTIC_MAX_UNIT_VARS;
-        fti_sc_proof sp = {n, 2, evals};
-        int ok = 0;
-        fti_sc_verify(&ok, pt, &final_claim, t, n, 2, norm_claim(u->sums, g), &sp);
-        if (!ok || !ke_eq(final_claim, fti_sc_eval(&comp, fin))) return 0;
-        fti_transcript_absorb_kes(t, "norm/final", fin, 2);
-        cl->claims[cl->n++] = (fti_pcs_claim){0, 2 * i, pt, fin[0]};
-        cl->claims[cl->n++] = (fti_pcs_claim){0, 2 * i + 1, pt, fin[1]};
-    }
-    return 1;
 }
 
 fti_status ftic_block_verify(int *ok, const ftic *c, size_t b) {
     const ftic_block *bl = &c->blocks[b];
-    size_t nu = bl->n_units, ncols = 2 * nu;
-    unsigned *nv = malloc((ncols + 1) * sizeof *nv);
+    block_ctx x;
     fti_transcript t;
     fti_rbuf r;
     fti_logup_proof lp;
     fti_logup_claims lc;
     fti_pcs_proof pp;
-    claim_list cl = {0, NULL, NULL};
+    unsigned *uv = NULL;
     fti_status st;
     int lok = 0;
     *ok = 0;
     memset(&lp, 0, sizeof lp);
     memset(&lc, 0, sizeof lc);
     memset(&pp, 0, sizeof pp);
-    if (!nv) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    fti_pcs_shape shape;
-    ftic_block_shape(&shape, nv, c, b);
-    if ((st = claims_init(&cl, nu)) != FTI_OK) goto out;
+    if ((st = ctx_init(&x, c, b)) != FTI_OK) goto out;
     fti_rbuf_init(&r, c->proofs[b], c->proof_len[b]);
     absorb_block(&t, c, b);
     ke_t alpha = fti_transcript_challenge_ke(&t, "logup/alpha");
-    fti_logup_columns cols = {ncols, nv, NULL};
+    fti_logup_columns cols = {2 * x.nu, x.nv, NULL};
     if (fti_logup_proof_read(&lp, &r, &cols) != FTI_OK) goto out; /* malformed: reject */
     if ((st = fti_logup_verify(&lok, &lc, &t, &cols, alpha, &lp)) != FTI_OK || !lok) goto out;
-    add_logup_claims(&cl, &lc);
-    if (!verify_norms(&r, &cl, &t, c, b)) goto out;
+    statement_from_logup(&x, &lc);
+    if (!(uv = unit_vars(&x))) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    x.s.n_vars = uv;
+    fti_rbuf_kes(&r, x.rounds, 3 * (size_t)x.s.n);
+    fti_rbuf_kes(&r, x.finals, 2 * x.nu + 1);
+    if (r.bad || !block_sc_verify(x.r, &t, &x.s, x.rounds, x.finals)) goto out;
+    final_claims(&x);
+    fti_pcs_shape shape;
+    ftic_block_shape(&shape, x.nv, c, b);
     fti_pcs_public pub = {bl->root, shape};
-    if (fti_pcs_proof_read(&pp, &r, c->pp, &pub, 1, cl.claims, cl.n) != FTI_OK) goto out;
+    if (fti_pcs_proof_read(&pp, &r, c->pp, &pub, 1, x.claims, x.n_claims) != FTI_OK) goto out;
     if (fti_rbuf_remaining(&r) != 0) goto out;
-    st = fti_pcs_verify(ok, &t, c->pp, &pub, 1, cl.claims, cl.n, &pp);
+    st = fti_pcs_verify(ok, &t, c->pp, &pub, 1, x.claims, x.n_claims, &pp);
 out:
     fti_logup_proof_free(&lp);
     fti_logup_claims_free(&lc);
     fti_pcs_proof_free(&pp);
-    claims_free(&cl);
-    free(nv);
-    fti_clear_error();
-    return st == FTI_ERR_NOMEM ? st : FTI_OK;
+    ctx_free(&x);
+    free(uv);
+    if (st != FTI_ERR_NOMEM) {
+        fti_clear_error();
+        st = FTI_OK;
+    }
+    return st;
 }

@@ -1,12 +1,13 @@
 /* The proof in a commitment file for one block: every limb is 16-bit (LogUp-GKR against the
- * block's multiplicity table m) and each unit's limb sums (hence ||W||_F^2) are right
- * (one sum-check per unit); the evaluation claims of both go into one PCS opening of the block.
+ * block's multiplicity table m) and each unit's limb sums (hence ||W||_F^2) are right; one block
+ * sum-check (block_sc.h) proves the LogUp claims and the sums together, so that every claim left
+ * for the PCS is at a suffix of one point (single-point opening).
  *
  * Transcript ("fti/commitment-block/v1"): parameters id, kind, base id, block label; per unit
  * its number of variables and limb sums; the root; then alpha ("logup/alpha"), the LogUp proof,
- * per unit g ("norm/g"), its sum-check and final values ("norm/final"), then the PCS opening.
- * Layout: logup proof | per unit: n rounds x 3 K elements, 2 K elements (lo, hi at the point) |
- * PCS proof. */
+ * the block sum-check, then the PCS opening.
+ * Layout: logup proof | N rounds x 3 K elements | lo, hi per unit and m at the point (2 U + 1 K
+ * elements) | PCS proof. */
 #ifndef FTI_COMMIT_PROOF_H
 #define FTI_COMMIT_PROOF_H
 

@@ -46,6 +46,17 @@ void ftic_block_shape(fti_pcs_shape *shape, unsigned *n_vars, const ftic *c, siz
     shape->n_vars = n_vars;
 }
 
+void ftic_unit_policy_name(char *out, size_t cap, const ftic_unit *u) {
+    size_t n = strlen(u->name);
+    if (u->n_tiles > 1) {
+        const char *hash = strrchr(u->name, '#');
+        if (hash) n = (size_t)(hash - u->name);
+    }
+    if (n >= cap) n = cap - 1;
+    memcpy(out, u->name, n);
+    out[n] = 0;
+}
+
 long ftic_find_unit(const ftic *c, const char *name) {
     for (size_t i = 0; i < c->n_units; i++)
         if (!strcmp(c->units[i].name, name)) return (long)i;
@@ -82,6 +93,8 @@ static void write_statement(fti_wbuf *w, const ftic *c) {
         const ftic_unit *u = &c->units[i];
         put_str(w, u->name);
         fti_wbuf_u32(w, u->tensor);
+        fti_wbuf_u32(w, u->tile);
+        fti_wbuf_u32(w, u->n_tiles);
         fti_wbuf_u64(w, u->row0);
         fti_wbuf_u64(w, u->rows);
         fti_wbuf_u64(w, u->col0);
@@ -274,6 +287,8 @@ static unsigned ceil_log2(uint64_t x) {
 static int parse_unit(parser *p, ftic *c, ftic_unit *u, const ftic_unit *prev) {
     if (!(u->name = get_str(p, "a unit name"))) return 0;
     u->tensor = fti_rbuf_u32(&p->r);
+    u->tile = fti_rbuf_u32(&p->r);
+    u->n_tiles = fti_rbuf_u32(&p->r);
     u->row0 = fti_rbuf_u64(&p->r);
     u->rows = fti_rbuf_u64(&p->r);
     u->col0 = fti_rbuf_u64(&p->r);
@@ -286,6 +301,8 @@ static int parse_unit(parser *p, ftic *c, ftic_unit *u, const ftic_unit *prev) {
     if (p->r.bad) return 0;
     if (u->tensor >= c->n_tensors || !c->tensors[u->tensor].committed)
         return bad(p, "unit %s names no committed tensor", u->name);
+    if (u->n_tiles == 0 || u->tile >= u->n_tiles || (u->n_tiles > 1 && !strchr(u->name, '#')))
+        return bad(p, "unit %s has a bad tile number", u->name);
     uint64_t rows, cols;
     tensor_matrix(&c->tensors[u->tensor], &rows, &cols);
     if (u->rows == 0 || u->row0 > rows || u->rows > rows - u->row0 || u->cols == 0 || u->col0 > cols ||

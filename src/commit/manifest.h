@@ -19,8 +19,12 @@
  *       str name; u8 dtype; u8 ndim; u64 shape[ndim]; u8 flags (bit 0: committed); u8 out_axis;
  *       [32] sha256 of its raw bytes
  *   u32 n_units; per unit (sorted by block, then slot):
- *       str name; u32 tensor; u64 row0; u64 rows; u64 col0; u64 cols; u8 log_rows; u8 log_cols; i32 quantum;
- *       u32 block; u64 sums[5] (S_ll, S_lh, S_hh, S_l, S_h over the padded limbs; see below)
+ *       str name; u32 tensor; u32 tile; u32 n_tiles; u64 row0; u64 rows; u64 col0; u64 cols; u8 log_rows;
+ *       u8 log_cols; i32 quantum; u32 block; u64 sums[5] (S_ll, S_lh, S_hh, S_l, S_h over the
+ *       padded limbs; see below)
+ * Tiles: a matrix larger than FTIC_TILE_VARS (padded) is committed as row tiles of at most that
+ * many entries, units "NAME#k" (k = tile, of n_tiles); a policy speaks of NAME, and a
+ * certificate aggregates its tiles (norms and counts add up; rank needs a single tile).
  *   u32 n_blocks; per block: str label; u32 first_unit; u32 n_units; [32] root
  *   per block: u64 proof_length; proof bytes (commit_proof.h)
  * With v = lo + 2^16 hi - 2^31 over the N = 2^(log_rows + log_cols) padded entries:
@@ -47,6 +51,9 @@
 #define FTIC_MAX_UNIT_VARS 30 /* 2^30 entries per unit (DESIGN section 3) */
 #define FTIC_TABLE_VARS 16    /* the multiplicity table m */
 #define FTIC_MAX_BLOCK_UNITS 4096
+#define FTIC_TILE_VARS 24     /* larger matrices are committed as row tiles of at most 2^24 entries */
+/* The tile size in force (FTIC_TILE_VARS; tests lower it to exercise tiling on small models). */
+extern unsigned ftic_tile_vars;
 
 typedef enum { FTIC_BASE = 0, FTIC_TUNED = 1 } ftic_kind;
 
@@ -63,6 +70,7 @@ typedef struct {
 typedef struct {
     char *name;
     uint32_t tensor;
+    uint32_t tile, n_tiles;    /* row tile of its tensor (or slice): 0 of 1 when not tiled */
     uint64_t row0, rows;       /* rows [row0, row0 + rows) and columns [col0, col0 + cols) of */
     uint64_t col0, cols;       /* the tensor's matrix view (a slice, or all of it) */
     unsigned log_rows, log_cols;
@@ -116,6 +124,9 @@ FTI_MUST_CHECK fti_status ftic_parse(ftic **out, const uint8_t *data, size_t len
 /* The PCS shape of block b (n_vars per polynomial: 2 per unit, then 16 for m); n_vars must hold
  * 2 * n_units + 1 entries. */
 void ftic_block_shape(fti_pcs_shape *shape, unsigned *n_vars, const ftic *c, size_t b);
+
+/* The name a policy uses for a unit: its own, without the "#k" of a tile (writes into out). */
+void ftic_unit_policy_name(char *out, size_t cap, const ftic_unit *u);
 
 /* Index of a unit by name, or -1. */
 long ftic_find_unit(const ftic *c, const char *name);

@@ -10,8 +10,10 @@
 #include "policy/arch.h"
 #include "util/error.h"
 
-#define BLOCK_TARGET ((uint64_t)1 << 26) /* values per size-grouped block */
-#define BLOCK_MIN ((uint64_t)1 << 22)    /* smaller neighbouring layers share a block */
+#define BLOCK_TARGET ((uint64_t)1 << 25) /* values per size-grouped block */
+#define BLOCK_MIN ((uint64_t)1 << 22)
+
+unsigned ftic_tile_vars = FTIC_TILE_VARS;    /* smaller neighbouring layers share a block */
 
 static unsigned ceil_log2(uint64_t x) {
     unsigned l = 0;
@@ -98,8 +100,8 @@ static fti_status plan_tensors(ftic *c, const fti_ckpt *ck, fti_arch arch) {
     return FTI_OK;
 }
 
-static fti_status add_unit(ftic *c, size_t *cap, const char *name, uint32_t tensor, uint64_t row0, uint64_t rows,
-                           uint64_t col0, uint64_t cols) {
+static fti_status add_one_unit(ftic *c, size_t *cap, const char *name, uint32_t tensor, uint32_t tile,
+                               uint32_t n_tiles, uint64_t row0, uint64_t rows, uint64_t col0, uint64_t cols) {
     if (c->n_units == *cap) {
         size_t nc = *cap ? 2 * *cap : 64;
         ftic_unit *u = realloc(c->units, nc * sizeof *u);
@@ -112,6 +114,8 @@ static fti_status add_unit(ftic *c, size_t *cap, const char *name, uint32_t tens
     if (!(u->name = dup_str(name))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
     c->n_units++;
     u->tensor = tensor;
+    u->tile = tile;
+    u->n_tiles = n_tiles;
     u->row0 = row0;
     u->rows = rows;
     u->col0 = col0;
@@ -121,6 +125,24 @@ static fti_status add_unit(ftic *c, size_t *cap, const char *name, uint32_t tens
     if (u->log_rows + u->log_cols > FTIC_MAX_UNIT_VARS)
         return fti_fail(FTI_ERR_UNSUPPORTED, "tensor %s: %llu x %llu pads to more than 2^%d entries", c->tensors[tensor].name,
                         (unsigned long long)rows, (unsigned long long)cols, FTIC_MAX_UNIT_VARS);
+    return FTI_OK;
+}
+
+/* A unit, or its row tiles when its padded matrix exceeds 2^FTIC_TILE_VARS entries: tiles of
+ * 2^(FTIC_TILE_VARS - log_cols) rows, named "NAME#k" (memory and PCS tables stay bounded). */
+static fti_status add_unit(ftic *c, size_t *cap, const char *name, uint32_t tensor, uint64_t row0, uint64_t rows,
+                           uint64_t col0, uint64_t cols) {
+    unsigned lc = ceil_log2(cols), lr = ceil_log2(rows);
+    if (lr + lc <= ftic_tile_vars || lc >= ftic_tile_vars)
+        return add_one_unit(c, cap, name, tensor, 0, 1, row0, rows, col0, cols);
+    uint64_t tile_rows = (uint64_t)1 << (ftic_tile_vars - lc), n_tiles = (rows + tile_rows - 1) / tile_rows;
+    for (uint64_t k = 0; k < n_tiles; k++) {
+        char tname[FTIC_MAX_NAME + 24];
+        snprintf(tname, sizeof tname, "%s#%llu", name, (unsigned long long)k);
+        uint64_t r0 = k * tile_rows, nr = rows - r0 < tile_rows ? rows - r0 : tile_rows;
+        fti_status st = add_one_unit(c, cap, tname, tensor, (uint32_t)k, (uint32_t)n_tiles, row0 + r0, nr, col0, cols);
+        if (st != FTI_OK) return st;
+    }
     return FTI_OK;
 }
 

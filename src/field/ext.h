@@ -72,6 +72,30 @@ static inline ke_t ke_mul(ke_t a, ke_t b) {
     ke_t r = {{ke_acc_reduce(r0), ke_acc_reduce(r1), ke_acc_reduce(r2)}};
     return r;
 }
+/* acc[k] += coefficient k of a * b, unreduced: for sums of many products, reduced once at the
+ * end by ke_acc_result (each call adds at most 5 carries to a coefficient's hi count, which must
+ * stay below 2^31: up to 2^28 calls). */
+static inline void ke_mul_acc(ke_acc *acc, ke_t a, ke_t b) {
+    typedef unsigned __int128 u128;
+    u128 p12 = (u128)a.c[1] * b.c[2], p21 = (u128)a.c[2] * b.c[1], p22 = (u128)a.c[2] * b.c[2];
+    ke_acc_add(&acc[0], (u128)a.c[0] * b.c[0]);
+    ke_acc_add(&acc[0], p12);
+    ke_acc_add(&acc[0], p21);
+    ke_acc_add(&acc[1], (u128)a.c[0] * b.c[1]);
+    ke_acc_add(&acc[1], (u128)a.c[1] * b.c[0]);
+    ke_acc_add(&acc[1], p12);
+    ke_acc_add(&acc[1], p21);
+    ke_acc_add(&acc[1], p22);
+    ke_acc_add(&acc[2], (u128)a.c[0] * b.c[2]);
+    ke_acc_add(&acc[2], (u128)a.c[1] * b.c[1]);
+    ke_acc_add(&acc[2], (u128)a.c[2] * b.c[0]);
+    ke_acc_add(&acc[2], p22);
+}
+static inline ke_t ke_acc_result(const ke_acc *acc) {
+    ke_t r = {{ke_acc_reduce(acc[0]), ke_acc_reduce(acc[1]), ke_acc_reduce(acc[2])}};
+    return r;
+}
+
 static inline ke_t ke_sqr(ke_t a) { return ke_mul(a, a); }
 
 static inline int ke_eq(ke_t a, ke_t b) {

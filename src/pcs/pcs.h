@@ -19,6 +19,10 @@
  *  0. Everything public is absorbed: parameters, every commitment's root and shape, every claim.
  *     Duplicate claims (same polynomial and point) must carry the same value (else rejected)
  *     and count once.
+ *     Single-point mode: when every claim's point is a suffix of one point r* (so each claimed
+ *     polynomial has one point), step 1 is skipped: r = r* preceded by zeros up to n variables
+ *     (the leading coordinates of r do not matter: sum_(x_low) eq(r_low, x_low) = 1) and
+ *     v_i = the claimed values. The mode is derived from the claims, by prover and verifier alike.
  *  1. Batching sum-check. n = the largest n_i among the commitments. Coefficients lambda_z
  *     (per distinct point) and nu_i (per claimed polynomial) are drawn. With t_i = n - n_i,
  *     polynomial i is viewed as a function of the last n_i of n variables; the sum-check over n
@@ -73,6 +77,11 @@ typedef struct {
 const fti_pcs_params *fti_pcs_params_get(const char *name);
 const fti_pcs_params *fti_pcs_params_by_id(uint8_t id);
 
+/* Security in bits of a parameter set: in its own regime (conjectured for "conjectured"), and
+ * what the proven unique-decoding bound gives for the same query count (SECURITY.md). */
+double fti_pcs_security_bits(const fti_pcs_params *pp);
+double fti_pcs_proven_bits(const fti_pcs_params *pp);
+
 /* Public shape of a commitment: the number of variables of each polynomial. */
 typedef struct {
     size_t n_polys;
@@ -118,8 +127,10 @@ typedef struct {
     unsigned n_vars;          /* n */
     unsigned n_claimed;       /* claimed polynomials (after de-duplication) */
     unsigned n_layers;        /* committed layer trees */
-    ke_t *batch_rounds;       /* n * 3 */
-    ke_t *evals;              /* n_claimed: v_i, in (commitment, poly) order */
+    int single;               /* single-point mode: no batch rounds, no evals */
+    ke_t *batch_rounds;       /* n * 3 (none in single-point mode) */
+    ke_t *evals;              /* n_claimed: v_i, in (commitment, poly) order (the claims' values in
+                                 single-point mode, not serialised) */
     ke_t *fold_rounds;        /* n * 3 */
     fti_digest *layer_roots;  /* n_layers */
     ke_t final_value;         /* c */

@@ -46,6 +46,10 @@ typedef struct {
     unsigned *point_vars;
     size_t n_uclaims;
     pcs_uclaim *uclaims;
+    /* Single-point mode: every claim is at a suffix of one point (the common point, zeros in
+     * front up to n variables); then the batching sum-check is skipped and phase 2 runs at it. */
+    int single;
+    ke_t *common;
 } pcs_schedule;
 
 /* Builds the schedule, checking the claims against the shapes. Returns FTI_ERR_ARG for claims
@@ -101,7 +105,15 @@ static inline ke_t pcs_fold(ke_t a, ke_t b, fe_t inv2x, ke_t s) {
 /* ---- the batched eq-weighted sum-check engine (prover side) ----
  * Proves sum_x sum_g G_g(x) with G_g(x) = eq(a_g, x_low) W_g(x_high) F_g(x_high), where
  * F_g = sum_i coef_i f_i over base tables of n_g variables, W_g = sum_z c_z eq(z, .), x_low the
- * first t_g = n - n_g variables. Rounds are degree 2 (three values). */
+ * first t_g = n - n_g variables. Rounds are degree 2 (three values).
+ *
+ * The prover never forms W: for each point z it keeps E_z = eq(z_(>l), .) over the unbound
+ * variables beyond the current one and the scalar c_z eq(z_(<l), r_(<l)), so that round l's
+ * part of point z is g_z(X) = c_z eq1(z_l, X) h_z(X) with h_z linear. It computes only
+ * h_z(0) = sum_y E_z(y) F(2y) (one multiplication per pair) and takes g_z(1) from the claim
+ * S_z that it tracks per point (S_z <- g_z(r) after each round). E_z for the next variable is
+ * the pairwise sum of E_z (eq1(z, 0) + eq1(z, 1) = 1). Folding F and summing for the next
+ * round share one pass. */
 typedef struct {
     unsigned n_vars;          /* n_g */
     unsigned t;               /* n - n_g leading rounds where G_g does not depend on the table */
@@ -109,20 +121,28 @@ typedef struct {
     size_t n_points;          /* W_g = sum_z wcoef[z] eq(wpoints[z], .) */
     const ke_t *const *wpoints;
     const ke_t *wcoef;
+    const ke_t *point_sums;   /* per point: wcoef[z] sum_x eq(z, x) F(x), as claimed */
     size_t n_polys;
     const fe_t *const *polys;
     const ke_t *coefs;
-    ke_t sum;                 /* sum_x G_g(x) as claimed */
     /* state */
-    ke_t pref;
-    ke_t *W, *F;              /* allocated at round t, folded in place */
+    ke_t pref;                /* prod of eq1(a_j, r_j) over the leading rounds so far */
+    ke_t *F;                  /* folded combination (after the first real round) */
+    size_t F_len;
+    ke_t **E;                 /* per point: E_z */
+    ke_t *c, *S, *h0;         /* per point: running scalar, claim, this round's h_z(0) */
+    ke_t (*msg)[3];           /* per point: this round's g_z(0), g_z(1), g_z(2) */
+    int pending;              /* a fold by the last challenge is still to apply to F */
+    ke_t last_r;
 } pcs_group;
 
-/* Round j: adds the group's contribution to g[0..2]. Builds W, F at round t (FTI_ERR_NOMEM),
- * and checks there that the claimed sum is right (FTI_ERR_INTERNAL if not). */
+/* Round j: adds the group's contribution to g[0..2] (FTI_ERR_NOMEM). */
 FTI_MUST_CHECK fti_status pcs_group_round(pcs_group *g, unsigned j, ke_t out[3]);
 /* Binds variable j to s. */
 void pcs_group_bind(pcs_group *g, unsigned j, ke_t s);
+/* After the last round: 1 if the claimed sums were consistent with the tables (the prover's
+ * own check before it publishes anything built on them). */
+int pcs_group_consistent(const pcs_group *g);
 void pcs_group_free(pcs_group *g);
 
 /* Test-only hooks through which tests/test_pcs.c builds cheating provers (a prover that commits

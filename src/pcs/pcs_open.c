@@ -5,6 +5,7 @@
 #include "pcs/pcs_commit.h"
 #include "sumcheck/sumcheck.h"
 #include "util/error.h"
+#include "util/timing.h"
 
 /* ---- grouping ---- */
 
@@ -29,6 +30,7 @@ typedef struct {
     /* storage the groups point into */
     const ke_t **wpoints;
     ke_t *wcoef;
+    ke_t *psums; /* per weight point: its claimed sum */
     const fe_t **polys;
     ke_t *coefs;
 } group_set;
@@ -38,6 +40,7 @@ static void group_set_free(group_set *gs) {
     free(gs->g);
     free(gs->wpoints);
     free(gs->wcoef);
+    free(gs->psums);
     free(gs->polys);
     free(gs->coefs);
     memset(gs, 0, sizeof *gs);
@@ -48,9 +51,10 @@ static fti_status group_set_alloc(group_set *gs, size_t n_groups, size_t n_wpoin
     gs->g = calloc(n_groups ? n_groups : 1, sizeof *gs->g);
     gs->wpoints = calloc(n_wpoints ? n_wpoints : 1, sizeof *gs->wpoints);
     gs->wcoef = calloc(n_wpoints ? n_wpoints : 1, sizeof *gs->wcoef);
+    gs->psums = calloc(n_wpoints ? n_wpoints : 1, sizeof *gs->psums);
     gs->polys = calloc(n_polys ? n_polys : 1, sizeof *gs->polys);
     gs->coefs = calloc(n_polys ? n_polys : 1, sizeof *gs->coefs);
-    if (!gs->g || !gs->wpoints || !gs->wcoef || !gs->polys || !gs->coefs) {
+    if (!gs->g || !gs->wpoints || !gs->wcoef || !gs->psums || !gs->polys || !gs->coefs) {
         group_set_free(gs);
         return fti_fail(FTI_ERR_NOMEM, "out of memory");
     }
@@ -110,24 +114,31 @@ static fti_status phase1_groups(group_set *gs, const pcs_schedule *s, fti_pcs_co
         G->n_points = set_len[l];
         G->wpoints = gs->wpoints + wp;
         G->wcoef = gs->wcoef + wp;
+        G->point_sums = gs->psums + wp;
+        size_t wp0 = wp;
         for (size_t z = 0; z < set_len[l]; z++) {
             unsigned pi = sets[l * s->n_points + z];
             gs->wpoints[wp] = s->points[pi];
             gs->wcoef[wp] = lambda[pi];
+            gs->psums[wp] = ke_zero();
             wp++;
         }
         G->polys = gs->polys + pp_;
         G->coefs = gs->coefs + pp_;
-        G->sum = ke_zero();
         for (size_t i = 0; i < nc; i++) {
             if (group_of[i] != g) continue;
             gs->polys[pp_] = claimed_table(comms, &s->claimed[i]);
             gs->coefs[pp_] = nu[i];
             pp_++;
             G->n_polys++;
-            for (size_t u = 0; u < s->n_uclaims; u++)
-                if (s->uclaims[u].claimed == i)
-                    G->sum = ke_add(G->sum, ke_mul(ke_mul(nu[i], lambda[s->uclaims[u].point]), s->uclaims[u].value));
+            /* point z's sum: lambda_z sum_i nu_i y_(i,z) */
+            for (size_t u = 0; u < s->n_uclaims; u++) {
+                if (s->uclaims[u].claimed != i) continue;
+                for (size_t z = 0; z < set_len[l]; z++)
+                    if (sets[l * s->n_points + z] == s->uclaims[u].point)
+                        gs->psums[wp0 + z] = ke_add(gs->psums[wp0 + z],
+                                                    ke_mul(ke_mul(nu[i], lambda[s->uclaims[u].point]), s->uclaims[u].value));
+            }
         }
     }
     free(leader);
@@ -154,11 +165,12 @@ static fti_status phase2_groups(group_set *gs, const pcs_schedule *s, fti_pcs_co
     for (unsigned m = 0; m <= s->n; m++) {
         pcs_group *G = &gs->g[g];
         size_t first = pp_;
+        ke_t sum = ke_zero();
         for (size_t i = 0; i < s->n_claimed; i++) {
             if (s->claimed[i].n_vars != m) continue;
             gs->polys[pp_] = claimed_table(comms, &s->claimed[i]);
             gs->coefs[pp_] = mu[i];
-            G->sum = ke_add(G->sum, ke_mul(mu[i], v[i]));
+            sum = ke_add(sum, ke_mul(mu[i], v[i]));
             pp_++;
         }
         if (pp_ == first) continue;
@@ -168,8 +180,10 @@ static fti_status phase2_groups(group_set *gs, const pcs_schedule *s, fti_pcs_co
         G->n_points = 1;
         gs->wpoints[g] = r + G->t;
         gs->wcoef[g] = ke_one();
+        gs->psums[g] = sum;
         G->wpoints = gs->wpoints + g;
         G->wcoef = gs->wcoef + g;
+        G->point_sums = gs->psums + g;
         G->polys = gs->polys + first;
         G->coefs = gs->coefs + first;
         G->n_polys = pp_ - first;
@@ -343,6 +357,7 @@ static fti_status proof_alloc(fti_pcs_proof *p, const pcs_schedule *s, size_t n_
     p->n_vars = s->n;
     p->n_claimed = (unsigned)s->n_claimed;
     p->n_layers = s->n_layers;
+    p->single = s->single;
     p->batch_rounds = calloc(3 * (size_t)s->n + 1, sizeof(ke_t));
     p->fold_rounds = calloc(3 * (size_t)s->n + 1, sizeof(ke_t));
     p->evals = calloc(s->n_claimed + 1, sizeof(ke_t));
@@ -354,9 +369,19 @@ static fti_status proof_alloc(fti_pcs_proof *p, const pcs_schedule *s, size_t n_
     return FTI_OK;
 }
 
+/* The claim value of each claimed polynomial (single-point mode: one point each). */
+static void single_point_evals(fti_pcs_proof *p, ke_t *r, const pcs_schedule *s) {
+    memcpy(r, s->common, s->n * sizeof *r);
+    for (size_t u = 0; u < s->n_uclaims; u++) p->evals[s->uclaims[u].claimed] = s->uclaims[u].value;
+}
+
 static fti_status phase1(fti_pcs_proof *p, ke_t *r, fti_transcript *t, const pcs_schedule *s,
                          fti_pcs_commitment *const *comms) {
     fti_status st;
+    if (s->single) {
+        single_point_evals(p, r, s);
+        return FTI_OK;
+    }
     group_set gs;
     memset(&gs, 0, sizeof gs);
     ke_t *lambda = calloc(s->n_points + 1, sizeof *lambda), *nu = calloc(s->n_claimed + 1, sizeof *nu);
@@ -373,10 +398,17 @@ static fti_status phase1(fti_pcs_proof *p, ke_t *r, fti_transcript *t, const pcs
         r[j] = fti_transcript_challenge_ke(t, "pcs/batch-challenge");
         groups_bind(&gs, j, r[j]);
     }
+    for (size_t g = 0; g < gs.n_groups; g++)
+        if (!pcs_group_consistent(&gs.g[g])) {
+            st = fti_fail(FTI_ERR_INTERNAL, "a claimed evaluation is not the polynomial's value");
+            goto out;
+        }
+    double t0 = fti_time_now();
     for (size_t i = 0; i < s->n_claimed; i++) {
         const pcs_claimed *c = &s->claimed[i];
         p->evals[i] = fti_mle_eval_fe(claimed_table(comms, c), c->n_vars, r + (s->n - c->n_vars));
     }
+    fti_timing_add("pcs/evals", fti_time_now() - t0);
     fti_transcript_absorb_kes(t, "pcs/evals", p->evals, s->n_claimed);
 out:
     group_set_free(&gs);
@@ -479,11 +511,14 @@ fti_status fti_pcs_open(fti_pcs_proof *proof, fti_transcript *t, const fti_pcs_p
         goto out;
     }
     pcs_absorb_context(t, pp, roots, shapes, n_comms, &s);
-    if ((st = phase1(proof, r, t, &s, comms)) != FTI_OK) goto out;
+    FTI_TIMED("pcs/phase1", st = phase1(proof, r, t, &s, comms));
+    if (st != FTI_OK) goto out;
     fti_transcript_challenge_kes(t, "pcs/mu", mu, s.n_claimed);
-    if ((st = folder_init(&f, &s, comms, mu)) != FTI_OK) goto out;
-    if ((st = phase2(proof, &f, t, &s, comms, r, mu)) != FTI_OK) goto out;
-    st = open_queries(proof, &f, t, &s, comms, n_comms, pp);
+    FTI_TIMED("pcs/folder-init", st = folder_init(&f, &s, comms, mu));
+    if (st != FTI_OK) goto out;
+    FTI_TIMED("pcs/phase2", st = phase2(proof, &f, t, &s, comms, r, mu));
+    if (st != FTI_OK) goto out;
+    FTI_TIMED("pcs/queries", st = open_queries(proof, &f, t, &s, comms, n_comms, pp));
 out:
     if (st != FTI_OK) fti_pcs_proof_free(proof);
     folder_free(&f);

@@ -12,6 +12,7 @@
  *               0.49211; 171 * 0.49211 + 16 = 100.15 bits. It does not rely on the withdrawn
  *               list-decoding-capacity conjecture.
  *  test:        few queries, for fast tests of the protocol logic only (about 16 bits). */
+#include <math.h>
 #include <string.h>
 
 #include "pcs/pcs.h"
@@ -32,4 +33,12 @@ const fti_pcs_params *fti_pcs_params_by_id(uint8_t id) {
     for (size_t i = 0; i < sizeof PARAMS / sizeof PARAMS[0]; i++)
         if (PARAMS[i].id == id) return &PARAMS[i];
     return NULL;
+}
+
+double fti_pcs_security_bits(const fti_pcs_params *pp) { return pp->n_queries * pp->query_bits + pp->pow_bits; }
+
+double fti_pcs_proven_bits(const fti_pcs_params *pp) {
+    /* unique decoding at rate 2^-R: delta = (1 - rho)/2 */
+    double rho = 1.0 / (double)(1u << pp->log_blowup), delta = (1.0 - rho) / 2.0;
+    return pp->n_queries * -log2(1.0 - delta) + pp->pow_bits;
 }

@@ -1,6 +1,6 @@
 /* Serialisation of opening proofs. Layout (all little-endian, field elements canonical):
- *   batch_rounds  3n  K elements
- *   evals         n_claimed K elements
+ *   batch_rounds  3n  K elements          (absent in single-point mode)
+ *   evals         n_claimed K elements   (absent in single-point mode: they are the claims)
  *   fold_rounds   3n  K elements
  *   layer_roots   n_layers digests
  *   final_value   K element
@@ -16,8 +16,10 @@
 #include "util/error.h"
 
 void fti_pcs_proof_write(fti_wbuf *w, const fti_pcs_proof *p) {
-    fti_wbuf_kes(w, p->batch_rounds, 3 * (size_t)p->n_vars);
-    fti_wbuf_kes(w, p->evals, p->n_claimed);
+    if (!p->single) {
+        fti_wbuf_kes(w, p->batch_rounds, 3 * (size_t)p->n_vars);
+        fti_wbuf_kes(w, p->evals, p->n_claimed);
+    }
     fti_wbuf_kes(w, p->fold_rounds, 3 * (size_t)p->n_vars);
     for (unsigned l = 0; l < p->n_layers; l++) fti_wbuf_digest(w, &p->layer_roots[l]);
     fti_wbuf_ke(w, p->final_value);
@@ -32,7 +34,8 @@ void fti_pcs_proof_write(fti_wbuf *w, const fti_pcs_proof *p) {
 }
 
 size_t fti_pcs_proof_size(const fti_pcs_proof *p) {
-    size_t n = (6 * (size_t)p->n_vars + p->n_claimed + 1) * KE_BYTES + (size_t)p->n_layers * FTI_DIGEST_BYTES + 8;
+    size_t n = ((p->single ? 3 : 6) * (size_t)p->n_vars + (p->single ? 0 : p->n_claimed) + 1) * KE_BYTES +
+               (size_t)p->n_layers * FTI_DIGEST_BYTES + 8;
     for (size_t o = 0; o < p->n_openings; o++)
         n += 16 + p->openings[o].row_data_len + p->openings[o].n_siblings * FTI_DIGEST_BYTES;
     return n;
@@ -94,8 +97,13 @@ fti_status fti_pcs_proof_read(fti_pcs_proof *p, fti_rbuf *r, const fti_pcs_param
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
-    fti_rbuf_kes(r, p->batch_rounds, 3 * (size_t)s.n);
-    fti_rbuf_kes(r, p->evals, s.n_claimed);
+    p->single = s.single;
+    if (s.single) {
+        for (size_t u = 0; u < s.n_uclaims; u++) p->evals[s.uclaims[u].claimed] = s.uclaims[u].value;
+    } else {
+        fti_rbuf_kes(r, p->batch_rounds, 3 * (size_t)s.n);
+        fti_rbuf_kes(r, p->evals, s.n_claimed);
+    }
     fti_rbuf_kes(r, p->fold_rounds, 3 * (size_t)s.n);
     for (unsigned l = 0; l < s.n_layers; l++) fti_rbuf_digest(r, &p->layer_roots[l]);
     p->final_value = fti_rbuf_ke(r);

@@ -107,6 +107,24 @@ static fti_status collect_points(pcs_schedule *s, int *conflict, const fti_pcs_c
     return FTI_OK;
 }
 
+/* Single-point mode: every distinct point is a suffix of the longest one. */
+static fti_status detect_single(pcs_schedule *s) {
+    s->single = 0;
+    if (s->n_points == 0) return FTI_OK;
+    size_t longest = 0;
+    for (size_t p = 1; p < s->n_points; p++)
+        if (s->point_vars[p] > s->point_vars[longest]) longest = p;
+    unsigned L = s->point_vars[longest];
+    for (size_t p = 0; p < s->n_points; p++) {
+        unsigned k = s->point_vars[p];
+        if (!points_equal(s->points[p], s->points[longest] + (L - k), k)) return FTI_OK;
+    }
+    if (!(s->common = calloc(s->n + 1, sizeof *s->common))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    for (unsigned i = 0; i < L; i++) s->common[s->n - L + i] = s->points[longest][i];
+    s->single = 1;
+    return FTI_OK;
+}
+
 fti_status pcs_schedule_build(pcs_schedule *s, int *conflict, const fti_pcs_params *pp,
                               const fti_pcs_shape *const *shapes, size_t n_comms, const fti_pcs_claim *claims,
                               size_t n_claims) {
@@ -135,6 +153,7 @@ fti_status pcs_schedule_build(pcs_schedule *s, int *conflict, const fti_pcs_para
     s->n_layers = s->n ? (s->n - 1) / s->k : 0;
     if ((st = collect_claimed(s, pp, shapes, claims, n_claims)) != FTI_OK) goto fail;
     if ((st = collect_points(s, conflict, claims, n_claims)) != FTI_OK) goto fail;
+    if ((st = detect_single(s)) != FTI_OK) goto fail;
     return FTI_OK;
 fail:
     pcs_schedule_free(s);
@@ -142,6 +161,7 @@ fail:
 }
 
 void pcs_schedule_free(pcs_schedule *s) {
+    free(s->common);
     free(s->claimed);
     free(s->points);
     free(s->point_vars);
@@ -159,6 +179,7 @@ void pcs_absorb_context(fti_transcript *t, const fti_pcs_params *pp, const fti_d
         fti_transcript_absorb_u64(t, "pcs/n-polys", shapes[c]->n_polys);
         for (size_t i = 0; i < shapes[c]->n_polys; i++) fti_transcript_absorb_u64(t, "pcs/n-vars", shapes[c]->n_vars[i]);
     }
+    fti_transcript_absorb_u64(t, "pcs/single-point", (uint64_t)s->single);
     fti_transcript_absorb_u64(t, "pcs/n-claims", s->n_uclaims);
     for (size_t u = 0; u < s->n_uclaims; u++) {
         const pcs_uclaim *c = &s->uclaims[u];

@@ -52,6 +52,12 @@ static int check_round(const ke_t g[3], ke_t *claim, ke_t challenge) {
 
 static int verify_phase1(ke_t *r, fti_transcript *t, const pcs_schedule *s, const fti_pcs_proof *p) {
     int res = 0;
+    if (s->single) { /* r is the common point; the evaluations are the claims (set by the reader) */
+        memcpy(r, s->common, s->n * sizeof *r);
+        for (size_t u = 0; u < s->n_uclaims; u++)
+            if (!ke_eq(p->evals[s->uclaims[u].claimed], s->uclaims[u].value)) return 0;
+        return 1;
+    }
     ke_t *lambda = calloc(s->n_points + 1, sizeof *lambda), *nu = calloc(s->n_claimed + 1, sizeof *nu);
     if (!lambda || !nu) goto out;
     pcs_draw_batching(t, s, lambda, nu);
@@ -294,7 +300,7 @@ fti_status fti_pcs_verify(int *ok, fti_transcript *t, const fti_pcs_params *pp, 
     }
     /* the proof must have exactly the structure this context implies */
     if (proof->n_vars != s.n || proof->n_claimed != s.n_claimed || proof->n_layers != s.n_layers ||
-        proof->n_openings != n_comms + s.n_layers)
+        proof->n_openings != n_comms + s.n_layers || proof->single != s.single)
         goto out;
     r = calloc(s.n + 1, sizeof *r);
     sch = calloc(s.n + 1, sizeof *sch);

@@ -83,23 +83,7 @@ SC_INLINE void extrapolate(sc_values *vals, const fti_sc_view *v, unsigned m, si
  * the 2^31 that fe_reduce_wide accepts. */
 typedef unsigned __int128 sc_u128;
 
-/* acc += a b: ke_mul (ext.h) without its three reductions. With X^3 = X + 1, X^4 = X^2 + X:
- * c0 = a0b0 + a1b2 + a2b1, c1 = a0b1 + a1b0 + a1b2 + a2b1 + a2b2, c2 = a0b2 + a1b1 + a2b0 + a2b2. */
-SC_INLINE void ke_mul_acc(ke_acc *acc, ke_t a, ke_t b) {
-    sc_u128 p12 = (sc_u128)a.c[1] * b.c[2], p21 = (sc_u128)a.c[2] * b.c[1], p22 = (sc_u128)a.c[2] * b.c[2];
-    ke_acc_add(&acc[0], (sc_u128)a.c[0] * b.c[0]);
-    ke_acc_add(&acc[0], p12);
-    ke_acc_add(&acc[0], p21);
-    ke_acc_add(&acc[1], (sc_u128)a.c[0] * b.c[1]);
-    ke_acc_add(&acc[1], (sc_u128)a.c[1] * b.c[0]);
-    ke_acc_add(&acc[1], p12);
-    ke_acc_add(&acc[1], p21);
-    ke_acc_add(&acc[1], p22);
-    ke_acc_add(&acc[2], (sc_u128)a.c[0] * b.c[2]);
-    ke_acc_add(&acc[2], (sc_u128)a.c[1] * b.c[1]);
-    ke_acc_add(&acc[2], (sc_u128)a.c[2] * b.c[0]);
-    ke_acc_add(&acc[2], p22);
-}
+/* acc += a b: ke_mul_acc from ext.h (ke_mul without its three reductions). */
 
 /* acc += a b for b in F (b = 1: acc += a). */
 SC_INLINE void ke_mul_fe_acc(ke_acc *acc, ke_t a, fe_t b) {

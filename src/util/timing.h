@@ -1,0 +1,17 @@
+/* Stage timers for profiling the pipelines: FTI_TIMING=1 in the environment prints, at exit,
+ * the wall time spent in each named stage (on stderr). Costs a clock read per stage. */
+#ifndef FTI_UTIL_TIMING_H
+#define FTI_UTIL_TIMING_H
+
+double fti_time_now(void);
+/* Adds secs to the stage's total (stage: a string literal). */
+void fti_timing_add(const char *stage, double secs);
+
+#define FTI_TIMED(stage, stmt)                               \
+    do {                                                     \
+        double fti_t0_ = fti_time_now();                     \
+        stmt;                                                \
+        fti_timing_add(stage, fti_time_now() - fti_t0_);     \
+    } while (0)
+
+#endif
