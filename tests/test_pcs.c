@@ -208,17 +208,18 @@ static void test_pcs__deterministic(void) {
 
 /* Single-point mode: claims at suffixes of one point skip the batching sum-check; the proof is
  * smaller, still binds every value, and a claim set that is not of that form is not confused
- * with one that is. */
+ * with one that is. (Packing puts several polynomials of one commitment in one packed
+ * polynomial at different slots, so the mode arises with one polynomial per commitment.) */
 static void test_pcs__single_point_mode(void) {
     scen S;
     fti_pcs_proof p;
-    static const unsigned a[] = {9, 4, 9, 0};
-    static const unsigned b[] = {6, 9};
+    static const unsigned a[] = {9};
+    static const unsigned b[] = {6};
     memset(&S, 0, sizeof S);
     S.pp = fti_pcs_params_get("test");
     S.n_comms = 2;
-    S.n_polys[0] = 4;
-    S.n_polys[1] = 2;
+    S.n_polys[0] = 1;
+    S.n_polys[1] = 1;
     memcpy(S.nv[0], a, sizeof a);
     memcpy(S.nv[1], b, sizeof b);
     CHECK(scen_commit(&S));
@@ -248,13 +249,105 @@ static void test_pcs__single_point_mode(void) {
     }
     /* move one claim off the common point: no longer single-point; the proof does not fit */
     S.points[1][0] = ke_add(S.points[1][0], ke_one());
-    S.claims[1].value = fti_mle_eval_fe(S.tables[0][1], 4, S.points[1]);
+    S.claims[1].value = fti_mle_eval_fe(S.tables[1][0], 6, S.points[1]);
     CHECK(scen_verify(&S, &p) == 0);
     CHECK(scen_verify_bytes(&S, w.data, w.len) == 0);
     fti_pcs_proof q;
     CHECK(scen_prove(&S, &q) == FTI_OK && q.single == 0 && scen_verify(&S, &q) == 1);
     fti_pcs_proof_free(&q);
     fti_wbuf_free(&w);
+    fti_pcs_proof_free(&p);
+    scen_free(&S);
+}
+
+/* Packing: polynomials of one commitment share packed polynomials (their total size's binary
+ * digits); a query opens one row per packed polynomial. Claims on every polynomial verify and
+ * stay bound; the layout fills the packed polynomials exactly. */
+static void test_pcs__packing_layout_and_claims(void) {
+    static const unsigned sizes[] = {3, 7, 7, 0, 5, 10, 1, 2, 7, 7, 4, 4};
+    fti_pcs_shape shape = {12, sizes};
+    fti_pcs_layout L;
+    CHECK(fti_pcs_layout_make(&L, &shape) == FTI_OK);
+    uint64_t total = 0, packed = 0;
+    for (size_t i = 0; i < 12; i++) {
+        total += (uint64_t)1 << sizes[i];
+        CHECK(L.offset[i] % ((uint64_t)1 << sizes[i]) == 0); /* aligned slots */
+        CHECK(L.offset[i] + ((uint64_t)1 << sizes[i]) <= ((uint64_t)1 << L.packed_vars[L.packed[i]]));
+        for (size_t j = 0; j < i; j++) /* no two slots overlap */
+            if (L.packed[i] == L.packed[j])
+                CHECK(L.offset[i] + ((uint64_t)1 << sizes[i]) <= L.offset[j] || L.offset[j] + ((uint64_t)1 << sizes[j]) <= L.offset[i]);
+    }
+    for (size_t p = 0; p < L.n_packed; p++) packed += (uint64_t)1 << L.packed_vars[p];
+    CHECK(packed == total && L.n_packed == (size_t)__builtin_popcountll(total)); /* below the cap */
+    fti_pcs_layout_free(&L);
+    scen S;
+    fti_pcs_proof p;
+    memset(&S, 0, sizeof S);
+    S.pp = fti_pcs_params_get("test");
+    S.n_comms = 1;
+    S.n_polys[0] = 12;
+    memcpy(S.nv[0], sizes, sizeof sizes);
+    CHECK(scen_commit(&S));
+    for (unsigned i = 0; i < 12; i++) scen_claim(&S, 0, i, -1);
+    CHECK(scen_prove(&S, &p) == FTI_OK);
+    CHECK(scen_verify(&S, &p) == 1);
+    for (size_t k = 0; k < S.n_claims; k++) {
+        ke_t v = S.claims[k].value;
+        S.claims[k].value = ke_add(v, ke_one());
+        CHECK(scen_verify(&S, &p) == 0);
+        S.claims[k].value = v;
+    }
+    /* the same tables committed from one packed allocation (in place) give the same root */
+    CHECK(fti_pcs_layout_make(&L, &shape) == FTI_OK);
+    fe_t **packs = calloc(L.n_packed, sizeof *packs);
+    const fe_t *sub[12];
+    for (size_t q = 0; q < L.n_packed; q++) packs[q] = malloc(sizeof(fe_t) << L.packed_vars[q]);
+    for (size_t i = 0; i < 12; i++) {
+        fe_t *dst = packs[L.packed[i]] + L.offset[i];
+        memcpy(dst, S.tables[0][i], sizeof(fe_t) << sizes[i]);
+        sub[i] = dst;
+    }
+    fti_pcs_commitment *c2 = NULL;
+    CHECK(fti_pcs_commit(&c2, S.pp, &shape, sub) == FTI_OK);
+    CHECK(fti_digest_eq(fti_pcs_commitment_root(c2), &S.pub[0].root));
+    fti_pcs_commitment_free(c2);
+    for (size_t q = 0; q < L.n_packed; q++) free(packs[q]);
+    free(packs);
+    fti_pcs_layout_free(&L);
+    fti_pcs_proof_free(&p);
+    scen_free(&S);
+}
+
+/* The packing cap: polynomials above it get packed polynomials of their own, smaller ones fill
+ * packed polynomials of the cap's size, then the binary digits of the rest. */
+static void test_pcs__packing_cap(void) {
+    static const unsigned sizes[] = {8, 6, 5, 5, 5, 5, 4, 3, 0, 7};
+    fti_pcs_shape shape = {10, sizes};
+    fti_pcs_layout L;
+    unsigned saved = fti_pcs_pack_max_vars;
+    fti_pcs_pack_max_vars = 6;
+    fti_status st = fti_pcs_layout_make(&L, &shape);
+    fti_pcs_pack_max_vars = saved;
+    CHECK(st == FTI_OK);
+    /* 2^8 and 2^7 alone; smaller: 64 + 4*32 + 16 + 8 + 1 = 217 = 3 * 64 + 16 + 8 + 1 */
+    CHECK(L.n_packed == 8);
+    const unsigned expect[] = {8, 7, 6, 6, 6, 4, 3, 0};
+    for (size_t p = 0; p < 8; p++) CHECK(L.packed_vars[p] == expect[p]);
+    fti_pcs_layout_free(&L);
+    scen S;
+    fti_pcs_proof p;
+    memset(&S, 0, sizeof S);
+    S.pp = fti_pcs_params_get("test");
+    S.n_comms = 1;
+    S.n_polys[0] = 10;
+    memcpy(S.nv[0], sizes, sizeof sizes);
+    fti_pcs_pack_max_vars = 6;
+    int ok = scen_commit(&S);
+    for (unsigned i = 0; ok && i < 10; i++) scen_claim(&S, 0, i, -1);
+    ok = ok && scen_prove(&S, &p) == FTI_OK;
+    int verified = ok ? scen_verify(&S, &p) : -1;
+    fti_pcs_pack_max_vars = saved;
+    CHECK(ok && verified == 1);
     fti_pcs_proof_free(&p);
     scen_free(&S);
 }
@@ -554,6 +647,8 @@ const struct test_case TEST_CASES[] = {
     TEST(test_pcs__larger_sizes),
     TEST(test_pcs__deterministic),
     TEST(test_pcs__single_point_mode),
+    TEST(test_pcs__packing_layout_and_claims),
+    TEST(test_pcs__packing_cap),
     TEST(test_pcs__wrong_claim_rejected),
     TEST(test_pcs__conflicting_duplicate_claims_rejected),
     TEST(test_pcs__bound_to_roots_and_transcript),

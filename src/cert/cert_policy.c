@@ -35,20 +35,71 @@ static char *dup_str(const char *s) {
     return d;
 }
 
-/* Policy units of the committed units (in order of first appearance) and their tiles. */
+typedef struct {
+    char *name;
+    size_t unit;
+} named_unit;
+
+static int cmp_named(const void *a, const void *b) {
+    const named_unit *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->unit < y->unit ? -1 : x->unit > y->unit);
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Policy units of the committed units (numbered in order of first appearance) and their tiles.
+ * Sorting keeps this O(n log n), also on hostile files with many units. */
 static fti_status collect_punits(cert_plan *p, const ftic *base, size_t cap) {
-    char name[FTIC_MAX_NAME];
-    for (size_t u = 0; u < base->n_units; u++) {
-        ftic_unit_policy_name(name, sizeof name, &base->units[u]);
-        size_t pu;
-        for (pu = 0; pu < p->n_punits; pu++)
-            if (!strcmp(p->punit_names[pu], name)) break;
-        if (pu == p->n_punits) {
-            if (pu == cap || !(p->punit_names[pu] = dup_str(name))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-            p->n_punits++;
+    size_t nu = base->n_units, ng = 0;
+    named_unit *nm = calloc(nu ? nu : 1, sizeof *nm);
+    size_t *firsts = calloc(nu ? nu : 1, sizeof *firsts);
+    char buf[FTIC_MAX_NAME];
+    fti_status st = FTI_OK;
+    if (!nm || !firsts) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t u = 0; u < nu; u++) {
+        ftic_unit_policy_name(buf, sizeof buf, &base->units[u]);
+        if (!(nm[u].name = dup_str(buf))) {
+            st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+            goto out;
         }
-        p->punit_of[u] = pu;
-        p->tiles_n[pu]++;
+        nm[u].unit = u;
+    }
+    qsort(nm, nu, sizeof *nm, cmp_named);
+    for (size_t i = 0; i < nu; i++) /* the first unit of each name (lowest index: sorted first) */
+        if (i == 0 || strcmp(nm[i - 1].name, nm[i].name)) firsts[ng++] = nm[i].unit;
+    qsort(firsts, ng, sizeof *firsts, cmp_size);
+    if (ng > cap) {
+        st = fti_fail(FTI_ERR_INTERNAL, "too many policy units");
+        goto out;
+    }
+    for (size_t k = 0; k < ng; k++) { /* punit k is the name of unit firsts[k] */
+        ftic_unit_policy_name(buf, sizeof buf, &base->units[firsts[k]]);
+        if (!(p->punit_names[k] = dup_str(buf))) {
+            st = fti_fail(FTI_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    p->n_punits = ng;
+    /* walk the name groups; each group's punit is the index of its first unit in firsts */
+    for (size_t i = 0; i < nu;) {
+        size_t j = i, first = nm[i].unit, lo = 0, hi = ng;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (firsts[mid] < first) lo = mid + 1;
+            else hi = mid;
+        }
+        for (; j < nu && !strcmp(nm[j].name, nm[i].name); j++) {
+            p->punit_of[nm[j].unit] = lo;
+            p->tiles_n[lo]++;
+        }
+        i = j;
     }
     p->n_committed_punits = p->n_punits;
     size_t at = 0;
@@ -57,11 +108,16 @@ static fti_status collect_punits(cert_plan *p, const ftic *base, size_t cap) {
         at += p->tiles_n[pu];
         p->tiles_n[pu] = 0;
     }
-    for (size_t u = 0; u < base->n_units; u++) {
+    for (size_t u = 0; u < nu; u++) {
         size_t pu = p->punit_of[u];
         p->tiles[p->tiles_first[pu] + p->tiles_n[pu]++] = u;
     }
-    return FTI_OK;
+out:
+    if (nm)
+        for (size_t u = 0; u < nu; u++) free(nm[u].name);
+    free(nm);
+    free(firsts);
+    return st;
 }
 
 /* The policy-unit descriptions handed to the policy resolver (tiles' rows add up). */

@@ -174,28 +174,59 @@ static fti_status unit_tables(fe_t *lo, fe_t *hi, const ftic *c, const ftic_unit
     return st;
 }
 
+/* The tables of a block live in one buffer, laid out as the PCS packs them (pcs.h), so that
+ * committing them needs no copy; the buffer's address is kept after the table pointers. */
 void ftic_tables_free(fe_t **tables, const ftic *c, size_t b) {
     if (!tables) return;
-    for (size_t i = 0; i <= 2 * (size_t)c->blocks[b].n_units; i++) free(tables[i]);
+    free(tables[2 * (size_t)c->blocks[b].n_units + 1]);
     free(tables);
+}
+
+/* Allocates the block's tables in the packed layout of its PCS shape. */
+static fti_status alloc_packed(fe_t **tab, const ftic *c, size_t b) {
+    size_t nt = 2 * (size_t)c->blocks[b].n_units + 1;
+    unsigned *nv = malloc(nt * sizeof *nv);
+    fti_pcs_layout L;
+    fti_pcs_shape shape;
+    fti_status st;
+    if (!nv) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    ftic_block_shape(&shape, nv, c, b);
+    if ((st = fti_pcs_layout_make(&L, &shape)) != FTI_OK) {
+        free(nv);
+        return st;
+    }
+    uint64_t *start = calloc(L.n_packed + 1, sizeof *start), total = 0;
+    for (size_t p = 0; start && p < L.n_packed; p++) {
+        start[p] = total;
+        total += (uint64_t)1 << L.packed_vars[p];
+    }
+    fe_t *buf = start ? malloc(total * sizeof(fe_t)) : NULL;
+    if (!buf) {
+        st = fti_fail(FTI_ERR_NOMEM, "out of memory for block %s (%llu entries)", c->blocks[b].label,
+                      (unsigned long long)total);
+    } else {
+        for (size_t i = 0; i < nt; i++) tab[i] = buf + start[L.packed[i]] + L.offset[i];
+        tab[nt] = buf;
+    }
+    free(start);
+    fti_pcs_layout_free(&L);
+    free(nv);
+    return st;
 }
 
 fti_status ftic_block_tables(fe_t ***out, const ftic *c, size_t b, const fti_ckpt *ck) {
     const ftic_block *bl = &c->blocks[b];
     size_t nt = 2 * (size_t)bl->n_units + 1;
-    fe_t **tab = calloc(nt, sizeof *tab);
+    fe_t **tab = calloc(nt + 1, sizeof *tab);
     fti_status st = FTI_OK;
     *out = NULL;
     if (!tab) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    if ((st = alloc_packed(tab, c, b)) != FTI_OK) {
+        free(tab);
+        return st;
+    }
     for (uint32_t i = 0; i < bl->n_units && st == FTI_OK; i++) {
         const ftic_unit *u = &c->units[bl->first_unit + i];
-        size_t padded = (size_t)1 << ftic_unit_vars(u);
-        tab[2 * i] = malloc(padded * sizeof(fe_t));
-        tab[2 * i + 1] = malloc(padded * sizeof(fe_t));
-        if (!tab[2 * i] || !tab[2 * i + 1]) {
-            st = fti_fail(FTI_ERR_NOMEM, "out of memory for unit %s (2^%u entries)", u->name, ftic_unit_vars(u));
-            break;
-        }
         const fti_st_tensor *t = fti_ckpt_find(ck, c->tensors[u->tensor].name);
         if (!t) {
             st = fti_fail(FTI_ERR_MISMATCH, "%s: tensor %s is missing", fti_ckpt_path(ck), c->tensors[u->tensor].name);
@@ -204,14 +235,13 @@ fti_status ftic_block_tables(fe_t ***out, const ftic *c, size_t b, const fti_ckp
         st = unit_tables(tab[2 * i], tab[2 * i + 1], c, u, t);
     }
     if (st == FTI_OK) {
-        tab[nt - 1] = calloc((size_t)1 << FTIC_TABLE_VARS, sizeof(fe_t));
         unsigned *nv = malloc((nt - 1) * sizeof *nv);
-        if (!tab[nt - 1] || !nv) {
-            free(nv);
+        if (!nv) {
             st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         } else {
             for (uint32_t i = 0; i < bl->n_units; i++) nv[2 * i] = nv[2 * i + 1] = ftic_unit_vars(&c->units[bl->first_unit + i]);
             fti_logup_columns cols = {nt - 1, nv, (const fe_t *const *)tab};
+            memset(tab[nt - 1], 0, ((size_t)1 << FTIC_TABLE_VARS) * sizeof(fe_t));
             st = fti_logup_multiplicities(tab[nt - 1], &cols);
             free(nv);
         }

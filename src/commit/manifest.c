@@ -361,6 +361,21 @@ static int parse_proofs(parser *p, ftic *c) {
     return 1;
 }
 
+static int cmp_name_ptr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Unit names are distinct (sorted copy of the pointers: O(n log n), also for hostile files). */
+static int units_distinct(parser *p, const ftic *c) {
+    char **names = malloc(c->n_units * sizeof *names);
+    if (!names) return bad(p, "out of memory");
+    for (size_t i = 0; i < c->n_units; i++) names[i] = c->units[i].name;
+    qsort(names, c->n_units, sizeof *names, cmp_name_ptr);
+    int ok = 1;
+    for (size_t i = 1; i < c->n_units && ok; i++)
+        if (!strcmp(names[i - 1], names[i])) ok = bad(p, "unit name %s repeated", names[i]);
+    free(names);
+    return ok;
+}
+
 static int parse_all(parser *p, ftic *c) {
     if (!parse_header(p, c)) return 0;
     uint32_t nt = fti_rbuf_u32(&p->r);
@@ -377,9 +392,7 @@ static int parse_all(parser *p, ftic *c) {
         c->n_units = i + 1;
         if (!parse_unit(p, c, &c->units[i], i ? &c->units[i - 1] : NULL)) return 0;
     }
-    for (uint32_t i = 0; i < nu; i++)
-        for (uint32_t j = 0; j < i; j++)
-            if (!strcmp(c->units[i].name, c->units[j].name)) return bad(p, "unit name %s repeated", c->units[i].name);
+    if (!units_distinct(p, c)) return 0;
     if (!parse_blocks(p, c)) return 0;
     return parse_proofs(p, c);
 }

@@ -60,6 +60,9 @@
 #include "util/buf.h"
 
 #define FTI_PCS_MAX_VARS 30 /* per polynomial: 2^30 values; codewords up to 2^32 at rate 1/4 */
+#define FTI_PCS_PACK_MAX_VARS 24 /* packed polynomials hold at most 2^24 values (of smaller ones) */
+/* The cap in force (FTI_PCS_PACK_MAX_VARS; tests lower it to exercise it on small inputs). */
+extern unsigned fti_pcs_pack_max_vars;
 
 typedef struct {
     const char *name;
@@ -88,13 +91,34 @@ typedef struct {
     const unsigned *n_vars;
 } fti_pcs_shape;
 
-/* The Merkle shape of a commitment (rows of 2^g_i field elements); matrices[] must hold
- * shape->n_polys entries. Returns FTI_ERR_ARG for an invalid shape. */
+/* Packing. The polynomials of a commitment are not committed one by one: they are packed into
+ * as few polynomials as the binary digits of their total size (sorted by size, largest first,
+ * each packed polynomial filled completely: no padding), polynomial i occupying an aligned slot
+ * of 2^n_i entries at `offset` in packed polynomial `packed`. Its variables are the low n_i of
+ * the packed polynomial's and the slot number gives the high ones, so a claim f_i(z) = y is the
+ * claim P(z, bits of offset >> n_i) = y on the packed polynomial P. A query then opens one row
+ * per packed polynomial instead of one per polynomial. Prover and verifier derive the packing
+ * from the shape. */
+typedef struct {
+    size_t n_packed;
+    unsigned *packed_vars; /* per packed polynomial */
+    unsigned *packed;      /* per polynomial: its packed polynomial */
+    uint64_t *offset;      /* per polynomial: its slot's first entry */
+} fti_pcs_layout;
+
+FTI_MUST_CHECK fti_status fti_pcs_layout_make(fti_pcs_layout *l, const fti_pcs_shape *shape);
+void fti_pcs_layout_free(fti_pcs_layout *l);
+
+/* The Merkle shape of a commitment's PACKED polynomials (rows of 2^g_i field elements);
+ * matrices[] must hold shape->n_polys entries, shape being the packed shape. Returns
+ * FTI_ERR_ARG for an invalid shape. */
 FTI_MUST_CHECK fti_status fti_pcs_merkle_shape(fti_merkle_shape *out, fti_merkle_matrix_shape *matrices,
                                                const fti_pcs_params *pp, const fti_pcs_shape *shape);
 
 /* A prover's commitment: codewords and tree, borrowing the polynomials' tables (the caller
- * keeps them alive and unchanged until the commitment is freed). */
+ * keeps them alive and unchanged until the commitment is freed). When the tables already sit in
+ * the packed layout (tables[i] == base of its packed polynomial + offset, as a caller gets by
+ * allocating with fti_pcs_layout_make), they are used in place; otherwise they are copied. */
 typedef struct fti_pcs_commitment fti_pcs_commitment;
 
 FTI_MUST_CHECK fti_status fti_pcs_commit(fti_pcs_commitment **out, const fti_pcs_params *pp,

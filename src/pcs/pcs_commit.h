@@ -6,11 +6,16 @@
 
 struct fti_pcs_commitment {
     const fti_pcs_params *pp;
-    size_t n_polys;
-    unsigned *n_vars;
+    /* the public shape: the polynomials as the caller sees them */
+    size_t n_pub;
+    unsigned *pub_vars;
+    fti_pcs_shape pub_shape;
+    fti_pcs_layout layout;
+    /* the packed polynomials: what is encoded, committed and opened */
     fti_pcs_shape shape;
-    const fe_t *const *tables;         /* borrowed hypercube tables */
-    fe_t **codewords;                  /* bit-reversed RS codewords, 2^(n_i + R) each */
+    const fe_t *const *tables;         /* packed tables (borrowed, or owned_tables) */
+    fe_t **owned_tables;               /* when the caller's tables were not in place */
+    fe_t **codewords;                  /* bit-reversed RS codewords, 2^(n_p + R) each */
     fti_merkle_matrix_shape *matrices;
     fti_merkle_shape mshape;
     fti_merkle_tree *tree;

@@ -1,7 +1,10 @@
 /* The batched eq-weighted sum-check engine (prover side), see pcs_internal.h.
  *
- * Sums are taken over fixed chunks combined in order, so results do not depend on the number
- * of threads. */
+ * Points of packed polynomials end in boolean coordinates (the slot of a packed polynomial):
+ * eq(z, x) is zero outside that slot, so a point keeps E only over its local variables and sums
+ * only over its slot's pairs; once the sum-check reaches the slot variables the point weighs a
+ * single entry. Sums are taken over fixed chunks combined in order, so results do not depend on
+ * the number of threads. */
 #include <stdlib.h>
 
 #include "pcs/pcs_internal.h"
@@ -10,6 +13,8 @@
 
 #define CHUNKS 64
 
+static int is_bit(ke_t a) { return (a.c[1] | a.c[2]) == 0 && a.c[0] <= 1; }
+
 static fti_status alloc_state(pcs_group *g) {
     size_t np = g->n_points;
     g->E = calloc(np, sizeof *g->E);
@@ -17,21 +22,31 @@ static fti_status alloc_state(pcs_group *g) {
     g->S = calloc(np, sizeof *g->S);
     g->h0 = calloc(np, sizeof *g->h0);
     g->msg = calloc(np, sizeof *g->msg);
-    if (!g->E || !g->c || !g->S || !g->h0 || !g->msg) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    g->n_loc = calloc(np, sizeof *g->n_loc);
+    g->slot = calloc(np, sizeof *g->slot);
+    if (!g->E || !g->c || !g->S || !g->h0 || !g->msg || !g->n_loc || !g->slot)
+        return fti_fail(FTI_ERR_NOMEM, "out of memory");
     for (size_t z = 0; z < np; z++) {
+        const ke_t *w = g->wpoints[z];
+        unsigned loc = g->n_vars;
+        while (loc > 0 && is_bit(w[loc - 1]) && g->n_vars - loc < 63) loc--;
+        g->n_loc[z] = loc;
+        for (unsigned j = loc; j < g->n_vars; j++) g->slot[z] |= (uint64_t)w[j].c[0] << (j - loc);
         g->c[z] = g->wcoef[z];
         g->S[z] = g->point_sums[z];
     }
     return FTI_OK;
 }
 
-/* E_z = eq(z_(>=1), .) over the n - 1 variables after the first (size 2^(n-1)). */
+/* E_z = eq(z_1 .. z_(loc-1), .) over the point's local variables after the first. */
 static fti_status build_E(pcs_group *g) {
-    size_t half = (size_t)1 << (g->n_vars - 1);
     for (size_t z = 0; z < g->n_points; z++) {
-        if (!(g->E[z] = malloc(half * sizeof(ke_t))))
-            return fti_fail(FTI_ERR_NOMEM, "out of memory for a 2^%u sum-check table", g->n_vars - 1);
-        fti_eq_table(g->E[z], g->wpoints[z] + 1, g->n_vars - 1);
+        unsigned loc = g->n_loc[z];
+        if (loc == 0) continue;
+        size_t len = (size_t)1 << (loc - 1);
+        if (!(g->E[z] = malloc(len * sizeof(ke_t))))
+            return fti_fail(FTI_ERR_NOMEM, "out of memory for a 2^%u sum-check table", loc - 1);
+        fti_eq_table(g->E[z], g->wpoints[z] + 1, loc - 1);
     }
     return FTI_OK;
 }
@@ -43,40 +58,31 @@ static inline ke_t combine(const pcs_group *g, size_t x) {
     return acc;
 }
 
-/* Sums the per-chunk partials in chunk order into h0. */
-static void reduce_parts(pcs_group *g, const ke_t *part) {
-    for (size_t z = 0; z < g->n_points; z++) {
-        ke_t acc = ke_zero();
-        for (int c = 0; c < CHUNKS; c++) acc = ke_add(acc, part[c * g->n_points + z]);
-        g->h0[z] = acc;
-    }
-}
+/* F at index x in round l (the base tables in the first round). */
+static inline ke_t F_at(const pcs_group *g, size_t x, int first) { return first ? combine(g, x) : g->F[x]; }
 
-/* First real round: h_z(0) = sum_y E_z(y) F(2y), F read from the base tables; products are
- * accumulated unreduced within a chunk (ke_mul_acc). */
-static fti_status first_round(pcs_group *g, size_t half) {
-    size_t np = g->n_points, chunk = (half + CHUNKS - 1) / CHUNKS;
-    ke_t *part = calloc(CHUNKS * np, sizeof *part);
-    ke_acc *accs = calloc(CHUNKS * np * 3, sizeof *accs);
-    if (!part || !accs) {
-        free(part);
-        free(accs);
-        return fti_fail(FTI_ERR_NOMEM, "out of memory");
+/* h_z(odd) = sum over the point's pairs y of E_z(y) F(2y + odd): the local pairs while l < loc,
+ * else the single pair of its slot. */
+static ke_t point_sum(const pcs_group *g, size_t z, unsigned l, int first, int odd) {
+    unsigned loc = g->n_loc[z];
+    if (l >= loc) {
+        size_t y = (size_t)(g->slot[z] >> (l + 1 - loc));
+        return F_at(g, 2 * y + (size_t)odd, first);
     }
-#pragma omp parallel for schedule(static) if (half >= 2048)
+    size_t len = (size_t)1 << (loc - l - 1), base = (size_t)g->slot[z] << (loc - l - 1), chunk = (len + CHUNKS - 1) / CHUNKS;
+    ke_t part[CHUNKS];
+    const ke_t *E = g->E[z];
+#pragma omp parallel for schedule(static) if (len >= 4096)
     for (int c = 0; c < CHUNKS; c++) {
-        ke_acc *acc = accs + (size_t)c * np * 3;
-        size_t lo = (size_t)c * chunk, hi = lo + chunk < half ? lo + chunk : half;
-        for (size_t y = lo; y < hi; y++) {
-            ke_t f0 = combine(g, 2 * y);
-            for (size_t z = 0; z < np; z++) ke_mul_acc(acc + 3 * z, g->E[z][y], f0);
-        }
-        for (size_t z = 0; z < np; z++) part[c * np + z] = ke_acc_result(acc + 3 * z);
+        ke_acc acc[3];
+        memset(acc, 0, sizeof acc);
+        size_t lo = (size_t)c * chunk, hi = lo + chunk < len ? lo + chunk : len;
+        for (size_t y = lo; y < hi; y++) ke_mul_acc(acc, E[y], F_at(g, 2 * (base + y) + (size_t)odd, first));
+        part[c] = ke_acc_result(acc);
     }
-    reduce_parts(g, part);
-    free(part);
-    free(accs);
-    return FTI_OK;
+    ke_t s = ke_zero();
+    for (int c = 0; c < CHUNKS; c++) s = ke_add(s, part[c]);
+    return s;
 }
 
 /* F_1(y) = F(2y) + r (F(2y+1) - F(2y)) from the base tables, as A + r B with
@@ -98,57 +104,19 @@ static fti_status first_fold(pcs_group *g, ke_t r) {
     return FTI_OK;
 }
 
-/* Later rounds, one pass: applies the pending fold of F (into a fresh buffer: an in-place
- * parallel fold would race) and accumulates h_z(0) = sum_y E_z(y) F(2y), unreduced per chunk. */
-static fti_status later_round(pcs_group *g) {
-    size_t np = g->n_points;
-    int fold = g->pending;
-    ke_t r = g->last_r;
-    size_t len = fold ? g->F_len / 2 : g->F_len, half = len / 2, chunk = (half + CHUNKS - 1) / CHUNKS;
-    ke_t *part = calloc(CHUNKS * np, sizeof *part), *Fn = fold ? malloc(len * sizeof(ke_t)) : g->F;
-    ke_acc *accs = calloc(CHUNKS * np * 3, sizeof *accs);
-    if (!part || !Fn || !accs) {
-        free(part);
-        free(accs);
-        if (fold) free(Fn);
-        return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    }
-#pragma omp parallel for schedule(static) if (half >= 2048)
-    for (int c = 0; c < CHUNKS; c++) {
-        ke_acc *acc = accs + (size_t)c * np * 3;
-        size_t lo = (size_t)c * chunk, hi = lo + chunk < half ? lo + chunk : half;
-        for (size_t y = lo; y < hi; y++) {
-            ke_t f0;
-            if (fold) {
-                const ke_t *o = g->F + 4 * y;
-                f0 = ke_add(o[0], ke_mul(r, ke_sub(o[1], o[0])));
-                Fn[2 * y] = f0;
-                Fn[2 * y + 1] = ke_add(o[2], ke_mul(r, ke_sub(o[3], o[2])));
-            } else {
-                f0 = g->F[2 * y];
-            }
-            for (size_t z = 0; z < np; z++) ke_mul_acc(acc + 3 * z, g->E[z][y], f0);
-        }
-        for (size_t z = 0; z < np; z++) part[c * np + z] = ke_acc_result(acc + 3 * z);
-    }
-    if (fold) {
-        free(g->F);
-        g->F = Fn;
-        g->F_len = len;
-        g->pending = 0;
-    }
-    reduce_parts(g, part);
-    free(part);
-    free(accs);
+/* Applies a pending fold of F (into a fresh buffer: an in-place parallel fold would race). */
+static fti_status apply_fold(pcs_group *g) {
+    if (!g->pending) return FTI_OK;
+    size_t len = g->F_len / 2;
+    ke_t r = g->last_r, *Fn = malloc((len ? len : 1) * sizeof(ke_t));
+    if (!Fn) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+#pragma omp parallel for schedule(static) if (len >= 4096)
+    for (size_t y = 0; y < len; y++) Fn[y] = ke_add(g->F[2 * y], ke_mul(r, ke_sub(g->F[2 * y + 1], g->F[2 * y])));
+    free(g->F);
+    g->F = Fn;
+    g->F_len = len;
+    g->pending = 0;
     return FTI_OK;
-}
-
-/* h_z(1) = sum_y E_z(y) F(2y + 1), summed directly (only when c z_l = 0, where the claim does
- * not determine it). F must be current (no pending fold) or, in the first round, the base. */
-static ke_t direct_h1(const pcs_group *g, size_t z, size_t half, int first) {
-    ke_t acc = ke_zero();
-    for (size_t y = 0; y < half; y++) acc = ke_add(acc, ke_mul(g->E[z][y], first ? combine(g, 2 * y + 1) : g->F[2 * y + 1]));
-    return acc;
 }
 
 /* Round message of point z: g(0) = c (1 - z) h(0), g(1) = S - g(0) = c z h(1),
@@ -177,16 +145,14 @@ fti_status pcs_group_round(pcs_group *g, unsigned j, ke_t out[3]) {
         return FTI_OK;
     }
     unsigned l = j - g->t;
-    size_t half = (size_t)1 << (g->n_vars - l - 1);
-    if (l == 0) {
-        if ((st = build_E(g)) != FTI_OK || (st = first_round(g, half)) != FTI_OK) return st;
-    } else if ((st = later_round(g)) != FTI_OK) {
-        return st;
-    }
+    int first = l == 0;
+    if (first && (st = build_E(g)) != FTI_OK) return st;
+    if (!first && (st = apply_fold(g)) != FTI_OK) return st;
     for (size_t z = 0; z < g->n_points; z++) {
         ke_t zl = g->wpoints[z][l], h1;
+        g->h0[z] = point_sum(g, z, l, first, 0);
         int direct = ke_is_zero(ke_mul(g->c[z], zl));
-        if (direct) h1 = direct_h1(g, z, half, l == 0);
+        if (direct) h1 = point_sum(g, z, l, first, 1);
         point_message(g->msg[z], g->c[z], zl, g->h0[z], g->S[z], direct ? &h1 : NULL);
         for (int x = 0; x < 3; x++) out[x] = ke_add(out[x], ke_mul(g->pref, g->msg[z][x]));
     }
@@ -202,17 +168,17 @@ void pcs_group_bind(pcs_group *g, unsigned j, ke_t s) {
     for (size_t z = 0; z < g->n_points; z++) {
         g->S[z] = pcs_interp2(g->msg[z], s);
         g->c[z] = ke_mul(g->c[z], pcs_eq1(g->wpoints[z][l], s));
+        if (l + 1 < g->n_loc[z]) { /* E over the local variables beyond l + 1: sum out l + 1 */
+            size_t half = (size_t)1 << (g->n_loc[z] - l - 2);
+            ke_t *E = g->E[z];
+            for (size_t y = 0; y < half; y++) E[y] = ke_add(E[2 * y], E[2 * y + 1]); /* y <= 2y: in order */
+        }
     }
     if (l == 0) {
         if (first_fold(g, s) != FTI_OK) g->F_len = 0; /* reported by pcs_group_consistent */
     } else {
         g->pending = 1;
         g->last_r = s;
-    }
-    size_t half = (size_t)1 << (g->n_vars - l - 1); /* E's length now; sum its pairs */
-    for (size_t z = 0; z < g->n_points && half > 1; z++) {
-        ke_t *E = g->E[z];
-        for (size_t y = 0; y < half / 2; y++) E[y] = ke_add(E[2 * y], E[2 * y + 1]); /* y <= 2y: in order */
     }
 }
 
@@ -234,8 +200,12 @@ void pcs_group_free(pcs_group *g) {
     free(g->S);
     free(g->h0);
     free(g->msg);
+    free(g->n_loc);
+    free(g->slot);
     free(g->F);
     g->E = NULL;
     g->c = g->S = g->h0 = g->F = NULL;
     g->msg = NULL;
+    g->n_loc = NULL;
+    g->slot = NULL;
 }

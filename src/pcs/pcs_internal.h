@@ -8,6 +8,9 @@
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "fti hashes field elements as they lie in memory, which must be little-endian"
+/* Outgrown folding tables (pcs_open.c), kept for callers that still hold them. */
+extern fe_t *inv2x_outgrown[FE_TWO_ADICITY + 1];
+
 /* Test-only hooks through which tests/test_pcs.c builds cheating provers (a prover that commits
  * a non-codeword, folds wrongly, or commits non-canonical encodings). NULL in normal use; no
  * library code sets it. */
@@ -59,6 +62,22 @@ FTI_MUST_CHECK fti_status pcs_schedule_build(pcs_schedule *s, int *conflict, con
                                              const fti_pcs_shape *const *shapes, size_t n_comms,
                                              const fti_pcs_claim *claims, size_t n_claims);
 void pcs_schedule_free(pcs_schedule *s);
+
+/* The packed form of an opening: each commitment's layout and packed shape, and the claims moved
+ * to the packed polynomials (points extended by the slot bits). */
+typedef struct {
+    size_t n_comms;
+    fti_pcs_layout *layouts;
+    fti_pcs_shape *shapes;
+    const fti_pcs_shape **shape_ptrs;
+    size_t n_claims;
+    fti_pcs_claim *claims;
+    ke_t **points;
+} pcs_packed;
+
+FTI_MUST_CHECK fti_status pcs_pack_claims(pcs_packed *x, const fti_pcs_shape *const *shapes, size_t n_comms,
+                                          const fti_pcs_claim *claims, size_t n_claims);
+void pcs_packed_free(pcs_packed *x);
 
 /* Layer l >= 1: codeword log-length and folds (k_l). */
 static inline unsigned pcs_layer_h(const pcs_schedule *s, unsigned l) { return s->H - l * s->k; }
@@ -129,7 +148,9 @@ typedef struct {
     ke_t pref;                /* prod of eq1(a_j, r_j) over the leading rounds so far */
     ke_t *F;                  /* folded combination (after the first real round) */
     size_t F_len;
-    ke_t **E;                 /* per point: E_z */
+    ke_t **E;                 /* per point: E_z, over the point's local variables only */
+    unsigned *n_loc;          /* per point: variables before its boolean tail (a packed slot) */
+    uint64_t *slot;           /* per point: the boolean tail as an integer */
     ke_t *c, *S, *h0;         /* per point: running scalar, claim, this round's h_z(0) */
     ke_t (*msg)[3];           /* per point: this round's g_z(0), g_z(1), g_z(2) */
     int pending;              /* a fold by the last challenge is still to apply to F */
@@ -144,6 +165,9 @@ void pcs_group_bind(pcs_group *g, unsigned j, ke_t s);
  * own check before it publishes anything built on them). */
 int pcs_group_consistent(const pcs_group *g);
 void pcs_group_free(pcs_group *g);
+
+/* Outgrown folding tables (pcs_open.c), kept for callers that still hold them. */
+extern fe_t *inv2x_outgrown[FE_TWO_ADICITY + 1];
 
 /* Test-only hooks through which tests/test_pcs.c builds cheating provers (a prover that commits
  * a non-codeword, folds wrongly, or commits non-canonical encodings). NULL in normal use; no

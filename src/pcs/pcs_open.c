@@ -1,4 +1,5 @@
 /* The PCS prover: batching sum-check, Basefold folding with roll-ins, queries. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "ntt/ntt.h"
@@ -212,7 +213,7 @@ typedef struct {
     const pcs_schedule *s;
     fti_pcs_commitment *const *comms;
     const ke_t *mu;
-    fe_t *inv2x;      /* 1/(2 w_H^bitrev_(H-1)(m)) for m < 2^(H-1): serves every level */
+    const fe_t *inv2x_shared; /* 1/(2 w_H^bitrev_(H-1)(m)) for m < 2^(H-1): serves every level */
     ke_t *cur;        /* running codeword R_h, 2^h elements (NULL before the first fold) */
     unsigned h;
     ke_t **layer_cw;  /* committed layer codewords (owned) */
@@ -221,6 +222,41 @@ typedef struct {
     fti_merkle_shape *layer_shape;
 } folder;
 
+/* The table inv2x[m] = 1/(2 x_m) = (1/2) w_H^-bitrev_(H-1)(m) for m < 2^(H-1). The table of a
+ * larger H serves every smaller one (w_H^(2^(H-h) b) = w_h^b, and bitrev_(H-1)(m) =
+ * 2^(H-h) bitrev_(h-1)(m) for m < 2^(h-1)), so one table, grown when needed, is kept for the
+ * process (outgrown ones are not freed: at most twice the largest in all). Natural powers of w^-1 are scattered to bit-reversed positions; each chunk starts
+ * from one exponentiation. */
+fe_t *inv2x_outgrown[FE_TWO_ADICITY + 1]; /* outgrown tables: reachable, never freed */
+
+static const fe_t *inv2x_table(unsigned H) {
+    static fe_t *table;
+    static unsigned table_H;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    if (!table || table_H < H) {
+        static const fe_t INV2 = (FE_P + 1) / 2;
+        size_t half = (size_t)1 << (H - 1), chunk = half < 4096 ? half : 4096;
+        fe_t *t = malloc(half * sizeof *t), winv = fe_inv(fe_root_of_unity(H));
+        if (t) {
+#pragma omp parallel for schedule(static) if (half > 4096)
+            for (size_t c0 = 0; c0 < half; c0 += chunk) {
+                fe_t cur = fe_mul(INV2, fe_pow(winv, c0));
+                for (size_t j = c0; j < c0 + chunk; j++) {
+                    t[fti_bitrev(j, H - 1)] = cur;
+                    cur = fe_mul(cur, winv);
+                }
+            }
+            if (table) inv2x_outgrown[table_H] = table; /* a caller may still hold it */
+            table = t;
+            table_H = H;
+        }
+    }
+    const fe_t *r = table && table_H >= H ? table : NULL;
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
 static fti_status folder_init(folder *f, const pcs_schedule *s, fti_pcs_commitment *const *comms, const ke_t *mu) {
     memset(f, 0, sizeof *f);
     f->s = s;
@@ -228,35 +264,20 @@ static fti_status folder_init(folder *f, const pcs_schedule *s, fti_pcs_commitme
     f->mu = mu;
     f->h = s->H;
     size_t half = s->H ? (size_t)1 << (s->H - 1) : 1;
-    f->inv2x = malloc(half * sizeof *f->inv2x);
+    (void)half;
     size_t nl = s->n_layers + 1;
     f->layer_cw = calloc(nl, sizeof *f->layer_cw);
     f->layer_tree = calloc(nl, sizeof *f->layer_tree);
     f->layer_mat = calloc(nl, sizeof *f->layer_mat);
     f->layer_shape = calloc(nl, sizeof *f->layer_shape);
-    if (!f->inv2x || !f->layer_cw || !f->layer_tree || !f->layer_mat || !f->layer_shape)
+    if (!f->layer_cw || !f->layer_tree || !f->layer_mat || !f->layer_shape)
         return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    if (s->H) {
-        /* inv2x[m] = 1/(2 x_m) = (1/2) w^-bitrev(m): natural powers of w^-1, scattered to
-         * bit-reversed positions; each chunk starts from one exponentiation. */
-        static const fe_t INV2 = (FE_P + 1) / 2;
-        fe_t winv = fe_inv(fe_root_of_unity(s->H));
-        size_t chunk = half < 4096 ? half : 4096;
-#pragma omp parallel for schedule(static) if (half > 4096)
-        for (size_t c0 = 0; c0 < half; c0 += chunk) {
-            fe_t cur = fe_mul(INV2, fe_pow(winv, c0));
-            for (size_t j = c0; j < c0 + chunk; j++) {
-                f->inv2x[fti_bitrev(j, s->H - 1)] = cur;
-                cur = fe_mul(cur, winv);
-            }
-        }
-    }
+    if (s->H && !(f->inv2x_shared = inv2x_table(s->H))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
     return FTI_OK;
 }
 
 static void folder_free(folder *f) {
     if (!f->s) return;
-    free(f->inv2x);
     if (f->layer_cw)
         for (unsigned l = 0; l <= f->s->n_layers; l++) {
             if (f->layer_cw[l] == f->cur) f->cur = NULL;
@@ -298,7 +319,7 @@ static void fold_first(folder *f, ke_t *out, ke_t s) {
             if (c->h != f->s->H) continue;
             const fe_t *cw = f->comms[c->comm]->codewords[c->poly];
             fe_t a = cw[2 * m], b = cw[2 * m + 1];
-            fe_t e = fe_mul(fe_add(a, b), INV2), o = fe_mul(fe_sub(a, b), f->inv2x[m]);
+            fe_t e = fe_mul(fe_add(a, b), INV2), o = fe_mul(fe_sub(a, b), f->inv2x_shared[m]);
             E = ke_add(E, ke_mul_fe(f->mu[i], e));
             D = ke_add(D, ke_mul_fe(f->mu[i], fe_sub(o, e)));
         }
@@ -315,7 +336,7 @@ static fti_status fold_step(folder *f, ke_t s) {
     } else {
         const ke_t *R = f->cur;
 #pragma omp parallel for schedule(static) if (half >= 2048)
-        for (size_t m = 0; m < half; m++) next[m] = pcs_fold(R[2 * m], R[2 * m + 1], f->inv2x[m], s);
+        for (size_t m = 0; m < half; m++) next[m] = pcs_fold(R[2 * m], R[2 * m + 1], f->inv2x_shared[m], s);
         int kept = 0;
         for (unsigned l = 1; l <= f->s->n_layers; l++)
             if (f->layer_cw[l] == f->cur) kept = 1;
@@ -478,19 +499,22 @@ out:
 }
 
 fti_status fti_pcs_open(fti_pcs_proof *proof, fti_transcript *t, const fti_pcs_params *pp,
-                        fti_pcs_commitment *const *comms, size_t n_comms, const fti_pcs_claim *claims,
-                        size_t n_claims) {
+                        fti_pcs_commitment *const *comms, size_t n_comms, const fti_pcs_claim *pub_claims,
+                        size_t n_pub_claims) {
     fti_status st;
     pcs_schedule s;
+    pcs_packed pk;
     folder f;
     int conflict;
     const fti_pcs_shape **shapes = malloc((n_comms ? n_comms : 1) * sizeof *shapes);
+    const fti_pcs_shape **pub_shapes = malloc((n_comms ? n_comms : 1) * sizeof *pub_shapes);
     const fti_digest **roots = malloc((n_comms ? n_comms : 1) * sizeof *roots);
     ke_t *r = NULL, *mu = NULL;
     memset(proof, 0, sizeof *proof);
     memset(&f, 0, sizeof f);
     memset(&s, 0, sizeof s);
-    if (!shapes || !roots) {
+    memset(&pk, 0, sizeof pk);
+    if (!shapes || !pub_shapes || !roots) {
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -500,8 +524,13 @@ fti_status fti_pcs_open(fti_pcs_proof *proof, fti_transcript *t, const fti_pcs_p
             goto out;
         }
         shapes[c] = &comms[c]->shape;
+        pub_shapes[c] = &comms[c]->pub_shape;
         roots[c] = fti_merkle_tree_root(comms[c]->tree);
     }
+    /* everything below works on the packed polynomials */
+    if ((st = pcs_pack_claims(&pk, pub_shapes, n_comms, pub_claims, n_pub_claims)) != FTI_OK) goto out;
+    const fti_pcs_claim *claims = pk.claims;
+    size_t n_claims = pk.n_claims;
     if ((st = pcs_schedule_build(&s, &conflict, pp, shapes, n_comms, claims, n_claims)) != FTI_OK) goto out;
     if ((st = proof_alloc(proof, &s, n_comms)) != FTI_OK) goto out;
     r = calloc(s.n + 1, sizeof *r);
@@ -523,7 +552,9 @@ out:
     if (st != FTI_OK) fti_pcs_proof_free(proof);
     folder_free(&f);
     pcs_schedule_free(&s);
+    pcs_packed_free(&pk);
     free(shapes);
+    free(pub_shapes);
     free(roots);
     free(r);
     free(mu);

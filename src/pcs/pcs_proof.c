@@ -72,17 +72,23 @@ static fti_status read_opening(fti_merkle_opening *op, fti_rbuf *r, const fti_me
     return FTI_OK;
 }
 
-fti_status fti_pcs_proof_read(fti_pcs_proof *p, fti_rbuf *r, const fti_pcs_params *pp, const fti_pcs_public *comms,
-                              size_t n_comms, const fti_pcs_claim *claims, size_t n_claims) {
+fti_status fti_pcs_proof_read(fti_pcs_proof *p, fti_rbuf *r, const fti_pcs_params *pp, const fti_pcs_public *pub_comms,
+                              size_t n_comms, const fti_pcs_claim *pub_claims, size_t n_pub_claims) {
     fti_status st;
     pcs_schedule s;
+    pcs_packed pk;
     int conflict;
-    const fti_pcs_shape **shapes = malloc((n_comms ? n_comms : 1) * sizeof *shapes);
+    const fti_pcs_shape **pub_shapes = malloc((n_comms ? n_comms : 1) * sizeof *pub_shapes);
     fti_merkle_matrix_shape *mat = NULL;
     memset(p, 0, sizeof *p);
     memset(&s, 0, sizeof s);
-    if (!shapes) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    for (size_t c = 0; c < n_comms; c++) shapes[c] = &comms[c].shape;
+    memset(&pk, 0, sizeof pk);
+    if (!pub_shapes) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < n_comms; c++) pub_shapes[c] = &pub_comms[c].shape;
+    if ((st = pcs_pack_claims(&pk, pub_shapes, n_comms, pub_claims, n_pub_claims)) != FTI_OK) goto out;
+    const fti_pcs_shape **shapes = pk.shape_ptrs;
+    const fti_pcs_claim *claims = pk.claims;
+    size_t n_claims = pk.n_claims;
     if ((st = pcs_schedule_build(&s, &conflict, pp, shapes, n_comms, claims, n_claims)) != FTI_OK) goto out;
     p->n_vars = s.n;
     p->n_claimed = (unsigned)s.n_claimed;
@@ -111,12 +117,12 @@ fti_status fti_pcs_proof_read(fti_pcs_proof *p, fti_rbuf *r, const fti_pcs_param
     for (size_t c = 0; c < n_comms && !r->bad; c++) {
         fti_merkle_shape ms;
         free(mat);
-        mat = calloc(comms[c].shape.n_polys, sizeof *mat);
+        mat = calloc(shapes[c]->n_polys, sizeof *mat);
         if (!mat) {
             st = fti_fail(FTI_ERR_NOMEM, "out of memory");
             goto out;
         }
-        if ((st = fti_pcs_merkle_shape(&ms, mat, pp, &comms[c].shape)) != FTI_OK) goto out;
+        if ((st = fti_pcs_merkle_shape(&ms, mat, pp, shapes[c])) != FTI_OK) goto out;
         if ((st = read_opening(&p->openings[c], r, &ms, pp->n_queries)) == FTI_ERR_NOMEM) goto out;
     }
     for (unsigned l = 1; l <= s.n_layers && !r->bad; l++) {
@@ -129,7 +135,8 @@ fti_status fti_pcs_proof_read(fti_pcs_proof *p, fti_rbuf *r, const fti_pcs_param
 out:
     if (st != FTI_OK) fti_pcs_proof_free(p);
     pcs_schedule_free(&s);
-    free(shapes);
+    pcs_packed_free(&pk);
+    free(pub_shapes);
     free(mat);
     return st;
 }

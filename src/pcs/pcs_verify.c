@@ -273,27 +273,35 @@ out:
     return res;
 }
 
-fti_status fti_pcs_verify(int *ok, fti_transcript *t, const fti_pcs_params *pp, const fti_pcs_public *comms,
-                          size_t n_comms, const fti_pcs_claim *claims, size_t n_claims, const fti_pcs_proof *proof) {
+fti_status fti_pcs_verify(int *ok, fti_transcript *t, const fti_pcs_params *pp, const fti_pcs_public *pub_comms,
+                          size_t n_comms, const fti_pcs_claim *pub_claims, size_t n_pub_claims, const fti_pcs_proof *proof) {
     fti_status st = FTI_OK;
     pcs_schedule s;
+    pcs_packed pk;
     int conflict = 0;
     vctx v;
     ke_t *r = NULL, *mu = NULL, *sch = NULL;
-    const fti_pcs_shape **shapes = malloc((n_comms ? n_comms : 1) * sizeof *shapes);
-    const fti_digest **roots = malloc((n_comms ? n_comms : 1) * sizeof *roots);
+    const fti_pcs_shape **pub_shapes = calloc(n_comms ? n_comms : 1, sizeof *pub_shapes);
+    const fti_digest **roots = calloc(n_comms ? n_comms : 1, sizeof *roots);
+    fti_pcs_public *comms = calloc(n_comms ? n_comms : 1, sizeof *comms);
     *ok = 0;
     memset(&v, 0, sizeof v);
     memset(&s, 0, sizeof s);
-    if (!shapes || !roots) {
+    memset(&pk, 0, sizeof pk);
+    if (!pub_shapes || !roots || !comms) {
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
+    for (size_t c = 0; c < n_comms; c++) pub_shapes[c] = &pub_comms[c].shape;
+    /* the packed polynomials, as the prover committed them */
+    st = pcs_pack_claims(&pk, pub_shapes, n_comms, pub_claims, n_pub_claims);
+    if (st != FTI_OK) goto out;
     for (size_t c = 0; c < n_comms; c++) {
-        shapes[c] = &comms[c].shape;
+        comms[c].root = pub_comms[c].root;
+        comms[c].shape = pk.shapes[c];
         roots[c] = &comms[c].root;
     }
-    st = pcs_schedule_build(&s, &conflict, pp, shapes, n_comms, claims, n_claims);
+    st = pcs_schedule_build(&s, &conflict, pp, pk.shape_ptrs, n_comms, pk.claims, pk.n_claims);
     if (st != FTI_OK) {
         if (conflict) st = FTI_OK; /* contradictory claims: a reject, not an error */
         goto out;
@@ -309,7 +317,7 @@ fti_status fti_pcs_verify(int *ok, fti_transcript *t, const fti_pcs_params *pp, 
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
-    pcs_absorb_context(t, pp, roots, shapes, n_comms, &s);
+    pcs_absorb_context(t, pp, roots, pk.shape_ptrs, n_comms, &s);
     if (!verify_phase1(r, t, &s, proof)) goto out;
     fti_transcript_challenge_kes(t, "pcs/mu", mu, s.n_claimed);
     if (!verify_phase2(sch, t, &s, proof, r, mu)) goto out;
@@ -319,8 +327,10 @@ fti_status fti_pcs_verify(int *ok, fti_transcript *t, const fti_pcs_params *pp, 
 out:
     vctx_free(&v);
     pcs_schedule_free(&s);
-    free(shapes);
+    pcs_packed_free(&pk);
+    free(pub_shapes);
     free(roots);
+    free(comms);
     free(r);
     free(mu);
     free(sch);

@@ -70,7 +70,7 @@ ke_t fti_mle_eval_fe(const fe_t *table, unsigned n, const ke_t *z) {
     ke_t blocks[1u << MLE_SPLIT_BITS];
 #pragma omp parallel for schedule(dynamic) if (k > 0)
     for (size_t b = 0; b < ((size_t)1 << k); b++) blocks[b] = stream_mle_fe(table + (b << low), low, z);
-    return stream_mle_ke(blocks, k, z + low);
+    return stream_mle_ke(blocks, k, k ? z + low : z);
 }
 
 ke_t fti_mle_eval_ke(const ke_t *table, unsigned n, const ke_t *z) {
@@ -79,5 +79,5 @@ ke_t fti_mle_eval_ke(const ke_t *table, unsigned n, const ke_t *z) {
     ke_t blocks[1u << MLE_SPLIT_BITS];
 #pragma omp parallel for schedule(dynamic) if (k > 0)
     for (size_t b = 0; b < ((size_t)1 << k); b++) blocks[b] = stream_mle_ke(table + (b << low), low, z);
-    return stream_mle_ke(blocks, k, z + low);
+    return stream_mle_ke(blocks, k, k ? z + low : z);
 }
