@@ -2,6 +2,7 @@
  * the prover's refusals, and soundness: every verifier check made to fail by a tampered
  * certificate or a cheating prover (tests-only hooks); replay against other commitments and
  * policies; certified statistics against an independent recomputation from the weights. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -136,6 +137,138 @@ static void test_cert__lora_rank_accepted(void) {
     CHECK(verify(&s, s.cert) == 1);
     for (size_t u = 0; u < s.base->n_units; u++)
         if (s.cert->units[u].flags & FTI_REQ_RANK) CHECK(s.cert->units[u].rank <= 8 && s.cert->units[u].rank >= 4);
+    scen_free(&s);
+}
+
+/* ---- rank factors from a LoRA adapter (fti prove --adapter) ---- */
+
+/* ||R|| / ||W|| of a rank unit, from its certified statistics. */
+static double residual_rel(const scen *s, size_t u) {
+    const fti_cert_unit *cu = &s->cert->units[u];
+    ftic_unit tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.log_rows = ftic_unit_vars(&s->base->units[u]);
+    memcpy(tmp.sums, cu->r_sums, sizeof tmp.sums);
+    double r2 = (double)ftic_unit_sum_sq(&tmp), w2 = (double)ftic_unit_sum_sq(&s->base->units[u]);
+    return ldexp(sqrt(r2), -cu->shift) / sqrt(w2);
+}
+
+/* Proves s's pair again with the adapter at dir; returns the prove status. */
+static fti_status reprove_with_adapter(scen *s, const char *dir, fti_cert_prove_opts *o) {
+    fti_lora *l = NULL;
+    fti_status st = fti_lora_open(&l, dir);
+    if (st == FTI_OK) st = fti_lora_check_base(l, s->bck);
+    fti_cert_free(s->cert);
+    free(s->refusal);
+    s->cert = NULL;
+    s->refusal = NULL;
+    memset(o, 0, sizeof *o);
+    o->adapter = l;
+    if (st == FTI_OK) st = fti_cert_prove_with(&s->cert, &s->refusal, s->base, s->tuned, s->bck, s->tck, s->pol, o);
+    fti_lora_close(l);
+    o->adapter = NULL;
+    return st;
+}
+
+static const char *adapter_dir(const char *tag) {
+    static char p[8][512];
+    static int k;
+    char *d = p[k++ % 8];
+    snprintf(d, 512, "%s/adapter_%s_%d", test_tmpdir(), tag, counter);
+    return d;
+}
+
+/* The merged model's Delta is scale B A plus the BF16 rounding of W' (at most half an ulp,
+ * 2^-9 of |w'| relative), so with the adapter's own factors ||R|| <= 2^-9 ||W'|| ~ 0.00195 ||W||,
+ * plus the factors' 16-bit rounding: under 0.0025 ||W||, and the certified rank is the
+ * adapter's r. Every rank unit takes its factors from the adapter. */
+static void test_cert__adapter_factors_llama(void) {
+    scen s;
+    fti_synth_variant v;
+    variant(&v, FTI_VAR_LORA);
+    v.rank = 8;
+    v.adapter_out = adapter_dir("llama");
+    CHECK(scen_make(&s, FTI_SYNTH_LLAMA, "micro", &v, POL_LORA, "test"));
+    fti_cert_prove_opts o;
+    CHECK(reprove_with_adapter(&s, v.adapter_out, &o) == FTI_OK && s.cert && !s.refusal);
+    CHECK(verify(&s, s.cert) == 1);
+    size_t ranked = 0;
+    for (size_t u = 0; u < s.base->n_units; u++)
+        if (s.cert->units[u].flags & FTI_REQ_RANK) {
+            ranked++;
+            CHECK(s.cert->units[u].rank == 8);
+            CHECK(s.cert->units[u].residual && residual_rel(&s, u) < 0.0025);
+        }
+    CHECK(ranked > 0 && o.adapter_units == ranked && o.svd_units == 0);
+    scen_free(&s);
+}
+
+/* GPT-2: Conv1D weights stored [in, out] (fan_in_fan_out), c_attn committed as q/k/v slices,
+ * each taking its rows of the adapter's B. */
+static void test_cert__adapter_factors_gpt2_fan_in_fan_out(void) {
+    static const char *pol = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"*attn.c_attn.weight*\", \"rank\": {\"r\": 4,"
+                             " \"residual\": {\"frobenius\": {\"relative\": 0.02}}}}]}";
+    scen s;
+    fti_synth_variant v;
+    variant(&v, FTI_VAR_LORA);
+    v.rank = 4;
+    v.adapter_out = adapter_dir("gpt2");
+    CHECK(scen_make(&s, FTI_SYNTH_GPT2, "micro", &v, pol, "test"));
+    fti_cert_prove_opts o;
+    CHECK(reprove_with_adapter(&s, v.adapter_out, &o) == FTI_OK && s.cert && !s.refusal);
+    CHECK(verify(&s, s.cert) == 1);
+    size_t ranked = 0;
+    for (size_t u = 0; u < s.base->n_units; u++)
+        if (s.cert->units[u].flags & FTI_REQ_RANK) {
+            ranked++;
+            CHECK(strstr(s.base->units[u].name, "c_attn.weight:") != NULL);
+            CHECK(s.cert->units[u].rank == 4 && residual_rel(&s, u) < 0.0025);
+        }
+    CHECK(ranked > 0 && ranked % 3 == 0 && o.adapter_units == ranked && o.svd_units == 0);
+    scen_free(&s);
+}
+
+/* The adapter is not trusted: one that did not make this update (another seed) gives factors
+ * that leave all of Delta in the residual, and the prover refuses under a tight residual
+ * bound that the SVD's own factors meet. */
+static void test_cert__adapter_wrong_factors_refused(void) {
+    static const char *pol = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"model.layers.*.self_attn.[qkvo]_proj.weight\","
+                             " \"rank\": {\"r\": 8, \"residual\": {\"frobenius\": {\"relative\": 0.004}}}}]}";
+    scen s;
+    fti_synth_variant v, w;
+    variant(&v, FTI_VAR_LORA);
+    CHECK(scen_make(&s, FTI_SYNTH_LLAMA, "micro", &v, pol, "test"));
+    CHECK(s.prove_status == FTI_OK && s.cert && !s.refusal); /* SVD factors fit */
+    /* another LoRA of the same base, kept only for its adapter */
+    variant(&w, FTI_VAR_LORA);
+    w.seed = 99;
+    w.adapter_out = adapter_dir("other");
+    char other[600];
+    snprintf(other, sizeof other, "%s/other%d.safetensors", test_tmpdir(), counter);
+    CHECK(fti_synth_variant_write(NULL, other, s.base_path, &w) == FTI_OK);
+    fti_cert_prove_opts o;
+    CHECK(reprove_with_adapter(&s, w.adapter_out, &o) == FTI_OK && !s.cert && s.refusal);
+    CHECK(strstr(s.refusal, "self_attn.q_proj.weight: rank") != NULL);
+    CHECK(o.adapter_units > 0);
+    scen_free(&s);
+}
+
+/* An adapter of a higher rank than the policy allows is not used: SVD factors instead. */
+static void test_cert__adapter_above_budget_uses_svd(void) {
+    static const char *pol = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"model.layers.*.self_attn.[qkvo]_proj.weight\","
+                             " \"rank\": {\"r\": 6, \"residual\": {\"frobenius\": {\"relative\": 0.02}}}}]}";
+    scen s;
+    fti_synth_variant v;
+    variant(&v, FTI_VAR_LORA);
+    v.rank = 8;
+    v.adapter_out = adapter_dir("r8");
+    CHECK(scen_make(&s, FTI_SYNTH_LLAMA, "micro", &v, pol, "test"));
+    fti_cert_prove_opts o;
+    CHECK(reprove_with_adapter(&s, v.adapter_out, &o) == FTI_OK && s.cert);
+    CHECK(o.adapter_units == 0 && o.svd_units > 0);
+    for (size_t u = 0; u < s.base->n_units; u++)
+        if (s.cert->units[u].flags & FTI_REQ_RANK) CHECK(s.cert->units[u].rank <= 6);
+    CHECK(verify(&s, s.cert) == 1);
     scen_free(&s);
 }
 
@@ -405,6 +538,10 @@ const struct test_case TEST_CASES[] = {
     TEST(test_cert__full_finetune_norm_accepted),
     TEST(test_cert__norm_statistics_exact),
     TEST(test_cert__lora_rank_accepted),
+    TEST(test_cert__adapter_factors_llama),
+    TEST(test_cert__adapter_factors_gpt2_fan_in_fan_out),
+    TEST(test_cert__adapter_wrong_factors_refused),
+    TEST(test_cert__adapter_above_budget_uses_svd),
     TEST(test_cert__sparse_accepted_with_exact_count),
     TEST(test_cert__frozen_identical_model_accepted),
     TEST(test_cert__deterministic_bytes),

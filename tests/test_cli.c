@@ -432,6 +432,69 @@ static void test_cli__policy_prove_verify_accept(void) {
     run_free(&r);
 }
 
+/* --adapter: rank factors from a PEFT adapter; bad adapters are one-line errors (exit 2). */
+static void test_cli__prove_with_adapter(void) {
+    if (!have_cli()) return;
+    CHECK(fixture());
+    const char *lora = tmp("lora.safetensors"), *ad = tmp("adapter"), *pol = tmp("lora.json");
+    const char *cert = tmp("lora.ftcert"), *tc = tmp("lora.ftic");
+    fti_synth_variant v;
+    fti_synth_variant_init(&v, FTI_VAR_LORA);
+    v.seed = 5;
+    v.adapter_out = ad;
+    CHECK(fti_synth_variant_write(NULL, lora, fx.base, &v) == FTI_OK);
+    static const char ptext[] = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"model.layers.*.self_attn.[qkvo]_proj.weight\","
+                                " \"rank\": {\"r\": 8, \"residual\": {\"frobenius\": {\"relative\": 0.01}}}},"
+                                " {\"match\": \"*\", \"frozen\": {}}]}";
+    CHECK(write_file(pol, ptext, strlen(ptext)));
+    run_result r = run("commit --base '%s' '%s' -o '%s'", fx.bc, lora, tc);
+    CHECK(r.status == 0);
+    run_free(&r);
+    r = run("prove --base '%s' --tuned '%s' --policy '%s' --base-commitment '%s' --adapter '%s' -o '%s'", fx.base, lora,
+            pol, fx.bc, ad, cert);
+    CHECK(r.status == 0 && r.err_len == 0 && exists(cert));
+    CHECK(strstr(r.out, "rank factors: ") && strstr(r.out, " by SVD") && strstr(r.out, ", 0 by SVD"));
+    run_free(&r);
+    r = run("verify --base '%s' --tuned '%s' --policy '%s' '%s'", fx.bc, tc, pol, cert);
+    CHECK(r.status == 0 && strstr(r.out, "ACCEPT:"));
+    run_free(&r);
+    /* a missing adapter */
+    r = run("prove --base '%s' --tuned '%s' --policy '%s' --adapter '%s' -o '%s'", fx.base, lora, pol, tmp("no-such-adapter"),
+            tmp("x.ftcert"));
+    CHECK(r.status == 2 && one_error_line(&r, "no-such-adapter", NULL) && !exists(tmp("x.ftcert")));
+    run_free(&r);
+    /* an adapter of another architecture: its modules are not in the base */
+    const char *g = tmp("gpt2.safetensors"), *gl = tmp("gpt2-lora.safetensors"), *gad = tmp("gpt2-adapter");
+    CHECK(write_model(g, FTI_SYNTH_GPT2, 3));
+    fti_synth_variant_init(&v, FTI_VAR_LORA);
+    v.adapter_out = gad;
+    CHECK(fti_synth_variant_write(NULL, gl, g, &v) == FTI_OK);
+    r = run("prove --base '%s' --tuned '%s' --policy '%s' --adapter '%s' -o '%s'", fx.base, lora, pol, gad, tmp("x.ftcert"));
+    CHECK(r.status == 2 && one_error_line(&r, "c_attn", NULL) && !exists(tmp("x.ftcert")));
+    run_free(&r);
+    /* a NaN in the factors (the first value of the data section: some module's A or B) */
+    char af[600];
+    snprintf(af, sizeof af, "%s/adapter_model.safetensors", ad);
+    size_t n;
+    uint8_t *bytes = (uint8_t *)slurp(af, &n);
+    CHECK(bytes && n > 12);
+    if (bytes && n > 12) {
+        uint64_t hl = 0;
+        for (int i = 7; i >= 0; i--) hl = hl << 8 | bytes[i];
+        CHECK(8 + hl + 4 <= n);
+        if (8 + hl + 4 <= n) {
+            static const uint8_t nan32[4] = {0x00, 0x00, 0xc0, 0x7f};
+            memcpy(bytes + 8 + hl, nan32, 4);
+            CHECK(write_file(af, bytes, n));
+        }
+    }
+    free(bytes);
+    r = run("prove --base '%s' --tuned '%s' --policy '%s' --base-commitment '%s' --adapter '%s' -o '%s'", fx.base, lora,
+            pol, fx.bc, ad, tmp("x.ftcert"));
+    CHECK(r.status == 2 && one_error_line(&r, "adapter_model.safetensors", "non-finite", NULL) && !exists(tmp("x.ftcert")));
+    run_free(&r);
+}
+
 static void test_cli__verify_rejects_and_errors(void) {
     if (!have_cli()) return;
     CHECK(fixture());
@@ -583,6 +646,7 @@ const struct test_case TEST_CASES[] = {
     TEST(test_cli__commit_bad_inputs),
     TEST(test_cli__commit_and_inspect),
     TEST(test_cli__policy_prove_verify_accept),
+    TEST(test_cli__prove_with_adapter),
     TEST(test_cli__verify_rejects_and_errors),
     TEST(test_cli__prove_refuses),
     {0}};

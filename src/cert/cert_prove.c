@@ -1,10 +1,13 @@
 /* The certificate prover: statistics pass (and refusal), then the proof pass. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cert/cert_aux.h"
 #include "cert/cert_block.h"
 #include "cert/certify.h"
+#include "cert/lowrank.h"
+#include "model/encode.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -96,13 +99,76 @@ static void residual_sums(uint64_t sums[5], const ftic_unit *bu, const cert_fact
     memcpy(sums, s, sizeof s);
 }
 
-/* Rank statistics of one unit (factors kept for the proof pass). Sets *why for a refusal. */
-static fti_status rank_stats(fti_cert_unit *cu, cert_factors *f, char *why, size_t why_len, const ftic_unit *bu,
-                             const fti_requirement *req, const fe_t *lo, const fe_t *lo2, const fe_t *hi, const fe_t *hi2) {
+/* Real factors L (rows x r) and M (cols x r), column-major, of a unit's Delta (in its integer
+ * units) from the LoRA pair that adapts its tensor: the tensor holds P = scale B A (out x in,
+ * row-major) or, when pair->transpose, P^T; the unit's matrix view is then P or P^T, which the
+ * view's own orientation decides (checked against the dimensions). */
+static fti_status adapter_factors(double **Lp, double **Mp, const fti_lora_pair *p, const ftic *base,
+                                  const ftic_unit *bu) {
+    const ftic_tensor *t = &base->tensors[bu->tensor];
+    uint64_t numel = 1;
+    for (unsigned d = 0; d < t->ndim; d++) numel *= t->shape[d];
+    uint64_t R = t->ndim < 2 ? 1 : t->shape[t->out_axis ? t->ndim - 1 : 0], C = R ? numel / R : 0;
+    int vt = t->out_axis && R > 1 && C > 1;
+    int view_is_p = (p->transpose != 0) == vt;
+    if (view_is_p ? (R != p->out || C != p->in) : (R != p->in || C != p->out))
+        return fti_fail(FTI_ERR_MISMATCH, "%s: adapter module %s: factors %llu x %u x %llu do not match the %llu x %llu matrix of %s",
+                        p->a->path, p->module, (unsigned long long)p->out, p->rank, (unsigned long long)p->in,
+                        (unsigned long long)R, (unsigned long long)C, t->name);
+    unsigned r = p->rank;
+    double *A = malloc(p->in * r * sizeof *A), *B = malloc(p->out * r * sizeof *B);
+    double *L = malloc(bu->rows * r * sizeof *L), *M = malloc(bu->cols * r * sizeof *M);
+    fti_status st = FTI_OK;
+    if (!A || !B || !L || !M) st = fti_fail(FTI_ERR_NOMEM, "out of memory for the factors of %s", p->module);
+    if (st == FTI_OK) st = fti_decode_f64(A, p->a, 0, (size_t)p->in * r); /* A[k * in + j] */
+    if (st == FTI_OK) st = fti_decode_f64(B, p->b, 0, (size_t)p->out * r); /* B[i * r + k] */
+    for (size_t i = 0; st == FTI_OK && i < (size_t)p->in * r; i++)
+        if (!isfinite(A[i])) st = fti_fail(FTI_ERR_RANGE, "%s: adapter module %s: lora_A holds a non-finite value", p->a->path, p->module);
+    for (size_t i = 0; st == FTI_OK && i < (size_t)p->out * r; i++)
+        if (!isfinite(B[i])) st = fti_fail(FTI_ERR_RANGE, "%s: adapter module %s: lora_B holds a non-finite value", p->b->path, p->module);
+    if (st == FTI_OK) {
+        double s = ldexp(p->scale, -bu->quantum); /* Delta's integer units: value / 2^quantum */
+        for (unsigned k = 0; k < r; k++) {
+            for (uint64_t i = 0; i < bu->rows; i++) {
+                uint64_t x = bu->row0 + i;
+                L[k * bu->rows + i] = view_is_p ? s * B[x * r + k] : A[k * p->in + x];
+            }
+            for (uint64_t j = 0; j < bu->cols; j++) {
+                uint64_t y = bu->col0 + j;
+                M[k * bu->cols + j] = view_is_p ? A[k * p->in + y] : s * B[y * r + k];
+            }
+        }
+    }
+    free(A);
+    free(B);
+    if (st != FTI_OK) {
+        free(L);
+        free(M);
+        return st;
+    }
+    *Lp = L;
+    *Mp = M;
+    return FTI_OK;
+}
+
+/* Rank statistics of one unit (factors kept for the proof pass). Sets *why for a refusal.
+ * Factors from the adapter's pair when pair is not NULL, else by truncated SVD. */
+static fti_status rank_stats(fti_cert_unit *cu, cert_factors *f, char *why, size_t why_len, const ftic *base,
+                             const ftic_unit *bu, const fti_lora_pair *pair, const fti_requirement *req,
+                             const fe_t *lo, const fe_t *lo2, const fe_t *hi, const fe_t *hi2) {
     int64_t *d = delta_matrix(bu, lo, lo2, hi, hi2);
     if (!d) return fti_fail(FTI_ERR_NOMEM, "out of memory for unit %s", bu->name);
     unsigned r = req->r > 4096 ? 4096 : (unsigned)req->r;
-    fti_status st = cert_lowrank_factor(f, d, bu->rows, bu->cols, r, name_seed(bu->name));
+    fti_status st;
+    if (pair) {
+        double *L = NULL, *M = NULL;
+        st = adapter_factors(&L, &M, pair, base, bu);
+        if (st == FTI_OK) st = cert_lowrank_from(f, d, bu->rows, bu->cols, L, M, pair->rank);
+        free(L);
+        free(M);
+    } else {
+        st = cert_lowrank_factor(f, d, bu->rows, bu->cols, r, name_seed(bu->name));
+    }
     if (st == FTI_OK) {
         cu->rank = f->rank;
         cu->rank_log = cert_ceil_log2(f->rank ? f->rank : 1);
@@ -121,7 +187,8 @@ static fti_status rank_stats(fti_cert_unit *cu, cert_factors *f, char *why, size
 
 /* Pass A: per-unit statistics from the limbs of both models. */
 static fti_status statistics(fti_cert *c, uint64_t *changed, cert_factors *factors, lines *why, const cert_plan *plan,
-                             const ftic *base, const ftic *tuned, const fti_ckpt *bck, const fti_ckpt *tck) {
+                             const ftic *base, const ftic *tuned, const fti_ckpt *bck, const fti_ckpt *tck,
+                             fti_cert_prove_opts *o) {
     for (size_t b = 0; b < base->n_blocks; b++) {
         fe_t **tb = NULL, **tt = NULL;
         fti_status st = ftic_block_tables(&tb, base, b, bck);
@@ -141,7 +208,12 @@ static fti_status statistics(fti_cert *c, uint64_t *changed, cert_factors *facto
             }
             if (cu->flags & FTI_REQ_RANK) {
                 char msg[400] = "";
-                st = rank_stats(cu, &factors[u], msg, sizeof msg, bu, &plan->req[plan->punit_of[u]], lo, lo2, hi, hi2);
+                const fti_requirement *req = &plan->req[plan->punit_of[u]];
+                const fti_lora_pair *pair = o->adapter ? fti_lora_find(o->adapter, base->tensors[bu->tensor].name) : NULL;
+                if (pair && pair->rank > req->r) pair = NULL; /* more columns than allowed: SVD */
+                st = rank_stats(cu, &factors[u], msg, sizeof msg, base, bu, pair, req, lo, lo2, hi, hi2);
+                if (pair) o->adapter_units++;
+                else o->svd_units++;
                 if (msg[0]) add_line(why, msg);
             }
         }
@@ -252,6 +324,17 @@ static fti_status prove_blocks(fti_cert *c, const cert_ctx *ctx, const fti_ckpt 
 
 fti_status fti_cert_prove(fti_cert **cert, char **refusal, const ftic *base, const ftic *tuned, const fti_ckpt *bck,
                           const fti_ckpt *tck, const fti_policy *pol, const fti_progress *progress) {
+    fti_cert_prove_opts o = {progress, NULL, 0, 0};
+    return fti_cert_prove_with(cert, refusal, base, tuned, bck, tck, pol, &o);
+}
+
+fti_status fti_cert_prove_with(fti_cert **cert, char **refusal, const ftic *base, const ftic *tuned,
+                               const fti_ckpt *bck, const fti_ckpt *tck, const fti_policy *pol,
+                               fti_cert_prove_opts *o) {
+    fti_cert_prove_opts none = {NULL, NULL, 0, 0};
+    if (!o) o = &none;
+    o->adapter_units = o->svd_units = 0;
+    const fti_progress *progress = o->progress;
     fti_digest bid, tid, ph;
     cert_plan plan;
     fti_cert *c = NULL;
@@ -274,7 +357,7 @@ fti_status fti_cert_prove(fti_cert **cert, char **refusal, const ftic *base, con
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((st = statistics(c, changed, factors, &ref, &plan, base, tuned, bck, tck)) != FTI_OK) goto out;
+    if ((st = statistics(c, changed, factors, &ref, &plan, base, tuned, bck, tck, o)) != FTI_OK) goto out;
     int skip_judge = cert_hooks && cert_hooks->edit_statement && cert_hooks->edit_statement(c, cert_hooks->ctx);
     if (!skip_judge && (judge_all(&ref, c, changed, &plan, base, tuned, pol) || ref.len)) {
         *refusal = ref.text;

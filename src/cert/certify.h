@@ -5,6 +5,7 @@
 #include "cert/cert.h"
 #include "cert/cert_policy.h"
 #include "commit/commit.h"
+#include "model/lora.h"
 
 /* Proves that tuned (in base's frame) satisfies pol. base and tuned are complete statements
  * (roots, sums; proofs not needed) whose IDs the certificate binds; bck, tck the checkpoints
@@ -14,6 +15,24 @@
 FTI_MUST_CHECK fti_status fti_cert_prove(fti_cert **cert, char **refusal, const ftic *base, const ftic *tuned,
                                          const fti_ckpt *bck, const fti_ckpt *tck, const fti_policy *pol,
                                          const fti_progress *progress);
+
+/* Options of fti_cert_prove_with. */
+typedef struct {
+    const fti_progress *progress; /* or NULL */
+    /* A LoRA adapter (or NULL): a rank unit whose tensor the adapter adapts, with a rank no
+     * more than the policy allows, takes its factors from the adapter's B and A (rounded to 16
+     * bits like any factors) instead of a truncated SVD of Delta. The certificate does not
+     * depend on where the factors came from beyond their values; the adapter is not trusted
+     * (a poor factorisation only makes a larger residual, which the policy judges). */
+    const fti_lora *adapter;
+    /* out: rank units factored from the adapter, and by SVD */
+    size_t adapter_units, svd_units;
+} fti_cert_prove_opts;
+
+/* fti_cert_prove with options; o may be NULL. */
+FTI_MUST_CHECK fti_status fti_cert_prove_with(fti_cert **cert, char **refusal, const ftic *base, const ftic *tuned,
+                                              const fti_ckpt *bck, const fti_ckpt *tck, const fti_policy *pol,
+                                              fti_cert_prove_opts *o);
 
 /* Test-only hook (tests/test_cert.c builds cheating provers with it): called after the
  * statistics pass, before anything is proven; it may edit the certificate's statement, and it

@@ -229,3 +229,24 @@ out:
     if (st != FTI_OK) cert_factors_free(out);
     return st;
 }
+
+fti_status cert_lowrank_from(cert_factors *out, const int64_t *delta, uint64_t m, uint64_t n, const double *L,
+                             const double *M, unsigned r) {
+    memset(out, 0, sizeof *out);
+    out->m = m;
+    out->n = n;
+    out->rank = r;
+    out->U = calloc(m * (r ? r : 1), sizeof *out->U);
+    out->V = calloc(n * (r ? r : 1), sizeof *out->V);
+    if (!out->U || !out->V) {
+        cert_factors_free(out);
+        return fti_fail(FTI_ERR_NOMEM, "out of memory for rank-%u factors", r);
+    }
+    for (size_t i = 0; i < (size_t)(m + n) * r; i++)
+        if (!isfinite(i < m * r ? L[i] : M[i - m * r])) {
+            cert_factors_free(out);
+            return fti_fail(FTI_ERR_FORMAT, "factor holds a non-finite value");
+        }
+    quantize(out, L, M, delta);
+    return FTI_OK;
+}

@@ -27,6 +27,11 @@ void cert_factors_free(cert_factors *f);
 FTI_MUST_CHECK fti_status cert_lowrank_factor(cert_factors *out, const int64_t *delta, uint64_t m, uint64_t n,
                                               unsigned r_max, uint64_t seed);
 
+/* Rounds given real factors (L: m x r, M: n x r, column-major, L M^T ~ delta) to 16-bit
+ * factors as cert_lowrank_factor does with its own (the factors of a LoRA adapter). */
+FTI_MUST_CHECK fti_status cert_lowrank_from(cert_factors *out, const int64_t *delta, uint64_t m, uint64_t n,
+                                            const double *L, const double *M, unsigned r);
+
 /* R = 2^shift delta - U V^T at (i, j). */
 static inline int64_t cert_factors_residual(const cert_factors *f, const int64_t *delta, uint64_t i, uint64_t j) {
     int64_t acc = 0;

@@ -1,6 +1,7 @@
 /* fti demo: the embedded default. With no download it builds a small Llama-shaped base (4
  * layers, BF16) and four fine-tunes of it, commits to all of them, and for each proves and
- * verifies a certificate against a matching policy: a LoRA update merged into BF16, a sparse
+ * verifies a certificate against a matching policy: a LoRA update merged into BF16 (its PEFT
+ * adapter written beside it and given to the prover for the rank factors), a sparse
  * edit, a bounded full fine-tune, and a tampered model (one frozen tensor changed) that the
  * prover refuses. A forged certificate (another model's, and one with an edited statistic) is
  * rejected. Timings and sizes are printed. Files go to a temporary directory (--keep DIR keeps
@@ -92,15 +93,18 @@ static void variant_for(fti_synth_variant *v, fti_synth_kind kind) {
 }
 
 static int run_case(demo_state *s, const demo_case *c) {
-    char ckpt[600], ftic_path[600], pol_path[600], cert_path[600];
+    char ckpt[600], ftic_path[600], pol_path[600], cert_path[600], adapter[600];
     snprintf(ckpt, sizeof ckpt, "%s/%s.safetensors", s->dir, c->name);
     snprintf(ftic_path, sizeof ftic_path, "%s/%s.ftic", s->dir, c->name);
     snprintf(pol_path, sizeof pol_path, "%s/%s.policy.json", s->dir, c->name);
     snprintf(cert_path, sizeof cert_path, "%s/%s.ftcert", s->dir, c->name);
+    snprintf(adapter, sizeof adapter, "%s/%s-adapter", s->dir, c->name);
     fti_synth_variant v;
     fti_synth_stats stats;
     variant_for(&v, c->kind);
+    if (c->kind == FTI_VAR_LORA) v.adapter_out = adapter;
     fti_ckpt *bck = NULL, *tck = NULL;
+    fti_lora *lora = NULL;
     ftic *tuned = NULL;
     fti_policy *pol = NULL;
     fti_cert *cert = NULL;
@@ -111,12 +115,15 @@ static int run_case(demo_state *s, const demo_case *c) {
         fti_policy_load(&pol, pol_path) != FTI_OK || commit_model(&tuned, ckpt, s->base, ftic_path, &t_commit) != FTI_OK ||
         fti_ckpt_open(&bck, s->base_ckpt) != FTI_OK || fti_ckpt_open(&tck, ckpt) != FTI_OK)
         goto out;
+    if (v.adapter_out && (fti_lora_open(&lora, adapter) != FTI_OK || fti_lora_check_base(lora, bck) != FTI_OK)) goto out;
     printf("\n== %s: %s\n", c->name, c->what);
     printf("   %llu entries changed in %zu tensors (relative change %.4f); committed in %.2f s\n",
            (unsigned long long)stats.entries, stats.changed, stats.rel, t_commit);
     t0 = cli_now();
-    if (fti_cert_prove(&cert, &refusal, s->base, tuned, bck, tck, pol, NULL) != FTI_OK) goto out;
+    fti_cert_prove_opts opts = {NULL, lora, 0, 0};
+    if (fti_cert_prove_with(&cert, &refusal, s->base, tuned, bck, tck, pol, &opts) != FTI_OK) goto out;
     double t_prove = cli_now() - t0;
+    if (lora) printf("   rank factors of %zu tensors taken from the PEFT adapter %s\n", opts.adapter_units, adapter);
     if (refusal) {
         printf("   prove: REFUSED in %.2f s (no certificate written):\n", t_prove);
         for (char *l = strtok(refusal, "\n"); l; l = strtok(NULL, "\n")) printf("     %s\n", l);
@@ -154,6 +161,7 @@ out:
     fti_cert_free(cert);
     ftic_free(tuned);
     fti_policy_free(pol);
+    fti_lora_close(lora);
     fti_ckpt_close(bck);
     fti_ckpt_close(tck);
     return ok;

@@ -1,6 +1,8 @@
 /* fti prove --base BASE --tuned TUNED --policy P.json -o CERT
- *           [--base-commitment B.ftic] [--tuned-commitment T.ftic] [--params NAME] [--quiet]
- * BASE and TUNED are checkpoints (files, directories or index files). Without the commitment
+ *           [--base-commitment B.ftic] [--tuned-commitment T.ftic] [--adapter DIR]
+ *           [--params NAME] [--quiet]
+ * BASE and TUNED are checkpoints (files, directories or index files). With --adapter (a PEFT
+ * LoRA directory, checked against BASE), rank units take their factors from the adapter. Without the commitment
  * files, both commitments' statements are recomputed first (roots only). Exit 0 with a
  * certificate; 1 when the update does not fit the policy (each violation listed, nothing
  * written); 2 on usage or input errors. */
@@ -17,11 +19,11 @@
 static void prove_usage(FILE *f) {
     fprintf(f, "usage: fti prove --base BASE --tuned TUNED --policy POLICY.json -o CERT\n"
                "                 [--base-commitment BASE.ftic] [--tuned-commitment TUNED.ftic]\n"
-               "                 [--params proven|conjectured] [--quiet]\n");
+               "                 [--adapter LORA_DIR] [--params proven|conjectured] [--quiet]\n");
 }
 
 typedef struct {
-    const char *base, *tuned, *policy, *out, *base_c, *tuned_c, *params;
+    const char *base, *tuned, *policy, *out, *base_c, *tuned_c, *params, *adapter;
     int quiet;
 } prove_args;
 
@@ -31,6 +33,7 @@ static int parse_prove_args(prove_args *a, int argc, char **argv) {
         {"policy", required_argument, 0, 'p'}, {"output", required_argument, 0, 'o'},
         {"base-commitment", required_argument, 0, 'B'}, {"tuned-commitment", required_argument, 0, 'T'},
         {"params", required_argument, 0, 'P'}, {"quiet", no_argument, 0, 'q'},
+        {"adapter", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     int c;
     memset(a, 0, sizeof *a);
@@ -45,6 +48,7 @@ static int parse_prove_args(prove_args *a, int argc, char **argv) {
         case 'B': a->base_c = optarg; break;
         case 'T': a->tuned_c = optarg; break;
         case 'P': a->params = optarg; break;
+        case 'A': a->adapter = optarg; break;
         case 'q': a->quiet = 1; break;
         case 'h': prove_usage(stdout); exit(0);
         default: return 0;
@@ -83,6 +87,7 @@ int cmd_prove(int argc, char **argv) {
     fti_ckpt *bck = NULL, *tck = NULL;
     ftic *base = NULL, *tuned = NULL;
     fti_policy *pol = NULL;
+    fti_lora *lora = NULL;
     fti_cert *cert = NULL;
     char *refusal = NULL;
     int rc = 2;
@@ -90,11 +95,14 @@ int cmd_prove(int argc, char **argv) {
     if ((st = fti_policy_load(&pol, a.policy)) != FTI_OK) goto out;
     if ((st = fti_ckpt_open(&bck, a.base)) != FTI_OK) goto out;
     if ((st = fti_ckpt_open(&tck, a.tuned)) != FTI_OK) goto out;
+    if (a.adapter && ((st = fti_lora_open(&lora, a.adapter)) != FTI_OK || (st = fti_lora_check_base(lora, bck)) != FTI_OK))
+        goto out;
     if ((st = statements(&base, &tuned, &a, bck, tck)) != FTI_OK) goto out;
     cli_progress prog;
     cli_progress_init(&prog, "prove", a.quiet);
     fti_progress cb = {cli_progress_report, &prog};
-    st = fti_cert_prove(&cert, &refusal, base, tuned, bck, tck, pol, &cb);
+    fti_cert_prove_opts opts = {&cb, lora, 0, 0};
+    st = fti_cert_prove_with(&cert, &refusal, base, tuned, bck, tck, pol, &opts);
     cli_progress_done(&prog);
     if (st != FTI_OK) goto out;
     if (refusal) {
@@ -104,6 +112,9 @@ int cmd_prove(int argc, char **argv) {
         goto out;
     }
     if ((st = fti_cert_write_file(cert, a.out)) != FTI_OK) goto out;
+    if (!a.quiet && lora)
+        printf("rank factors: %zu units from adapter %s, %zu by SVD\n", opts.adapter_units, a.adapter,
+               opts.svd_units);
     if (!a.quiet)
         printf("certificate -> %s: %zu units in %zu blocks, %.1f kB, %.2f s\n", a.out, cert->n_units, cert->n_blocks,
                fti_cert_size(cert) / 1e3, cli_now() - t0);
@@ -115,6 +126,7 @@ out:
     ftic_free(base);
     ftic_free(tuned);
     fti_policy_free(pol);
+    fti_lora_close(lora);
     fti_ckpt_close(bck);
     fti_ckpt_close(tck);
     return rc;
