@@ -4,8 +4,11 @@
  * base / further-trained pair human_faceres -> human_faceres_deep under a relative norm policy
  * (rho 0.3 accepted; rho 0.1 refused for exactly the tensors whose relative change, recomputed
  * here in doubles with fti_decode_f64, exceeds 0.1); a sparse edit and a tampered entry on a
- * real model (src/synth variants of the real file) certified or refused. The "test" parameter
- * set is used except where a case says otherwise. */
+ * real model (src/synth variants of the real file) certified or refused; the updates
+ * practitioners make, written onto real bases by src/synth: LoRA merged into F32 weights with its
+ * PEFT adapter (Conv1d and Linear modules; factors from the adapter), BitFit, a bounded full
+ * fine-tune of an F16 TFLite model. The "test" parameter set is used except where a case says
+ * otherwise. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -348,10 +351,167 @@ static void test_models_cert__sparse_edit_and_tamper_on_real_model(void) {
     fti_ckpt_close(tck);
 }
 
+/* ---- updates practitioners make, on real bases ---- */
+
+/* A real base, a variant of it written to tmp/NAME, and both commitments. */
+typedef struct {
+    fti_ckpt *bck, *tck;
+    ftic *b, *t;
+} real_pair;
+
+static void real_pair_free(real_pair *p) {
+    ftic_free(p->b);
+    ftic_free(p->t);
+    fti_ckpt_close(p->bck);
+    fti_ckpt_close(p->tck);
+    memset(p, 0, sizeof *p);
+}
+
+static int real_pair_make(real_pair *p, const char *model, const char *name, const fti_synth_variant *v) {
+    char tuned[600];
+    memset(p, 0, sizeof *p);
+    snprintf(tuned, sizeof tuned, "%s/%s.safetensors", test_tmpdir(), name);
+    if (fti_synth_variant_write(NULL, tuned, model_path(model), v) != FTI_OK) {
+        fprintf(stderr, "  variant %s: %s\n", name, fti_last_error());
+        return 0;
+    }
+    p->b = commit(model_path(model), NULL, "test", 1, &p->bck);
+    if (p->b) p->t = commit(tuned, p->b, NULL, 1, &p->tck);
+    return p->b && p->t;
+}
+
+/* LoRA (rank 4, scale 16/4) merged into the F32 weights of a real model with its PEFT adapter
+ * (F32 factors): certified with the adapter's factors, every targeted unit of rank exactly 4;
+ * the merged F32 weights round by at most 2^-24 relative and the factors' 16-bit rounding
+ * costs about 2^-15 of ||Delta|| (Delta ~ 0.01 ||W||), so ||R|| < 10^-5 ||W||; frozen elsewhere.
+ * The same pair with SVD factors (no adapter) is certified too. */
+static void lora_adapter_case(const char *model, const char *target, size_t n_targets) {
+    char dir[600], pol[800];
+    snprintf(dir, sizeof dir, "%s/adapter_%.*s", test_tmpdir(), (int)strcspn(model, "."), model);
+    const char *targets[] = {target};
+    fti_synth_variant v;
+    fti_synth_variant_init(&v, FTI_VAR_LORA);
+    v.seed = 31;
+    v.rank = 4;
+    v.targets = targets;
+    v.ntargets = 1;
+    v.adapter_out = dir;
+    real_pair p;
+    CHECK(real_pair_make(&p, model, "lora_real", &v));
+    snprintf(pol, sizeof pol,
+             "{\"fti_policy\": 1, \"rules\": [{\"match\": \"%s\", \"rank\": {\"r\": 4, \"residual\": {\"frobenius\":"
+             " {\"relative\": 0.00001}}}}, {\"match\": \"*\", \"frozen\": {}}]}", target);
+    fti_policy *pol_r = policy(pol);
+    fti_lora *l = NULL;
+    CHECK(pol_r && fti_lora_open(&l, dir) == FTI_OK && fti_lora_check_base(l, p.bck) == FTI_OK);
+    fti_cert_prove_opts o = {NULL, l, 0, 0};
+    fti_cert *cert = NULL;
+    char *refusal = NULL;
+    CHECK(p.t && fti_cert_prove_with(&cert, &refusal, p.b, p.t, p.bck, p.tck, pol_r, &o) == FTI_OK);
+    if (refusal) fprintf(stderr, "  refused:\n%s", refusal);
+    CHECK(cert && !refusal && o.adapter_units == n_targets && o.svd_units == 0);
+    CHECK(cert && verify(p.b, p.t, pol_r, cert) == 1);
+    for (size_t u = 0; cert && u < p.b->n_units; u++)
+        if (cert->units[u].flags & FTI_REQ_RANK) CHECK(cert->units[u].rank == 4);
+    fti_cert_free(cert);
+    cert = NULL;
+    free(refusal);
+    refusal = NULL;
+    CHECK(fti_cert_prove(&cert, &refusal, p.b, p.t, p.bck, p.tck, pol_r, NULL) == FTI_OK && cert && !refusal);
+    CHECK(cert && verify(p.b, p.t, pol_r, cert) == 1);
+    fti_cert_free(cert);
+    free(refusal);
+    fti_lora_close(l);
+    fti_policy_free(pol_r);
+    real_pair_free(&p);
+}
+
+static void test_models_cert__lora_adapter_conv1d_real_model(void) {
+    if (!models()) return;
+    lora_adapter_case("silero_vad_v5.safetensors", "*.encoder.*.reparam_conv.weight", 8);
+}
+
+static void test_models_cert__lora_adapter_linear_real_model(void) {
+    if (!models()) return;
+    lora_adapter_case("gnubg_nets.safetensors", "*.hidden.weight", 6);
+}
+
+/* BitFit (every bias moved by 5% of its norm) on a real model: certified under "biases within
+ * rho = 0.06, the rest frozen"; refused under rho = 0.04, naming only biases. */
+static void test_models_cert__bitfit_real_model(void) {
+    if (!models()) return;
+    fti_synth_variant v;
+    fti_synth_variant_init(&v, FTI_VAR_BITFIT);
+    v.seed = 32;
+    real_pair p;
+    CHECK(real_pair_make(&p, "silero_vad_v5.safetensors", "bitfit_real", &v));
+    fti_policy *ok = policy("{\"fti_policy\": 1, \"rules\": [{\"match\": \"*.bias*\", \"norm\": {\"rho\": 0.06}},"
+                            " {\"match\": \"*\", \"frozen\": {}}]}");
+    fti_policy *tight = policy("{\"fti_policy\": 1, \"rules\": [{\"match\": \"*.bias*\", \"norm\": {\"rho\": 0.04}},"
+                               " {\"match\": \"*\", \"frozen\": {}}]}");
+    fti_cert *cert = NULL;
+    char *refusal = NULL;
+    CHECK(ok && tight && p.t && fti_cert_prove(&cert, &refusal, p.b, p.t, p.bck, p.tck, ok, NULL) == FTI_OK);
+    if (refusal) fprintf(stderr, "  refused:\n%s", refusal);
+    CHECK(cert && !refusal && verify(p.b, p.t, ok, cert) == 1);
+    size_t changed = 0;
+    for (size_t u = 0; cert && u < p.b->n_units; u++)
+        if (fti_cert_delta_sq(&cert->units[u]) > 0) {
+            changed++;
+            CHECK(strstr(p.b->units[u].name, ".bias") != NULL);
+        }
+    CHECK(changed >= 10);
+    fti_cert_free(cert);
+    cert = NULL;
+    CHECK(fti_cert_prove(&cert, &refusal, p.b, p.t, p.bck, p.tck, tight, NULL) == FTI_OK && !cert && refusal);
+    size_t lines = 0;
+    for (char *l = refusal ? strtok(refusal, "\n") : NULL; l; l = strtok(NULL, "\n")) {
+        lines++;
+        CHECK(strstr(l, ".bias") && strstr(l, ": norm: measured"));
+    }
+    CHECK(lines == changed);
+    free(refusal);
+    fti_policy_free(ok);
+    fti_policy_free(tight);
+    real_pair_free(&p);
+}
+
+/* A bounded full fine-tune (every tensor by 2%) of a TFLite model (F16, OHWI convolutions):
+ * certified under rho = 0.03, each certified relative change that of the files. */
+static void test_models_cert__full_finetune_tflite_f16_model(void) {
+    if (!models()) return;
+    fti_synth_variant v;
+    fti_synth_variant_init(&v, FTI_VAR_FULL);
+    v.seed = 33;
+    v.rel = 0.02;
+    real_pair p;
+    CHECK(real_pair_make(&p, "mediapipe_selfie_general.safetensors", "full_real", &v));
+    fti_policy *pol = policy("{\"fti_policy\": 1, \"rules\": [{\"match\": \"*\", \"norm\": {\"rho\": 0.03}}]}");
+    fti_cert *cert = NULL;
+    char *refusal = NULL;
+    CHECK(pol && p.t && fti_cert_prove(&cert, &refusal, p.b, p.t, p.bck, p.tck, pol, NULL) == FTI_OK);
+    if (refusal) fprintf(stderr, "  refused:\n%s", refusal);
+    CHECK(cert && !refusal && verify(p.b, p.t, pol, cert) == 1);
+    for (size_t u = 0; cert && u < p.b->n_units; u++) {
+        const ftic_unit *bu = &p.b->units[u];
+        double d2 = (double)fti_cert_delta_sq(&cert->units[u]), w2 = (double)ftic_unit_sum_sq(bu);
+        double rel = rel_change(fti_ckpt_find(p.bck, bu->name), fti_ckpt_find(p.tck, bu->name));
+        if (w2 > 0) CHECK(fabs(sqrt(d2 / w2) - rel) <= 1e-4 * rel + 1e-7);
+    }
+    fti_cert_free(cert);
+    free(refusal);
+    fti_policy_free(pol);
+    real_pair_free(&p);
+}
+
 const struct test_case TEST_CASES[] = {
     TEST(test_models_cert__commit_every_model_and_check),
     TEST(test_models_cert__proven_params_f16_model),
     TEST(test_models_cert__faceres_deep_norm_accepted),
     TEST(test_models_cert__faceres_deep_rho_01_refuses_exactly),
     TEST(test_models_cert__sparse_edit_and_tamper_on_real_model),
+    TEST(test_models_cert__lora_adapter_conv1d_real_model),
+    TEST(test_models_cert__lora_adapter_linear_real_model),
+    TEST(test_models_cert__bitfit_real_model),
+    TEST(test_models_cert__full_finetune_tflite_f16_model),
     {0}};
