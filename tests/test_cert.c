@@ -534,6 +534,48 @@ static void test_cert__every_byte_flipped(void) {
     scen_free(&s);
 }
 
+/* >= 2000 sampled byte positions (random value flips) of a certificate with every kind of
+ * section: rank with residual and aux commitment, sparse, norm and frozen units. Each is
+ * rejected or unparsable, never accepted, never a crash. */
+static void test_cert__sampled_bytes_flipped_all_sections(void) {
+    static const char *pol =
+        "{\"fti_policy\": 1, \"rules\": [{\"match\": \"layers.0.weight\", \"rank\": {\"r\": 4, \"residual\": {\"frobenius\":"
+        " {\"relative\": 0.5}}}}, {\"match\": \"layers.1.weight\", \"sparse\": {\"k\": 100000}},"
+        " {\"match\": \"layers.2.*\", \"norm\": {\"rho\": 0.5}}, {\"match\": \"*\", \"frozen\": {}}]}";
+    scen s;
+    fti_synth_variant v;
+    static const char *targets[] = {"layers.0.weight", "layers.1.weight", "layers.2.*"};
+    variant(&v, FTI_VAR_FULL);
+    v.targets = targets;
+    v.ntargets = 3;
+    v.rel = 0.01;
+    CHECK(scen_make(&s, FTI_SYNTH_MLP, "micro", &v, pol, "test"));
+    if (s.refusal) fprintf(stderr, "  refused:\n%s", s.refusal);
+    CHECK(s.cert && !s.refusal);
+    uint8_t *b = NULL;
+    size_t n = 0;
+    CHECK(s.cert && fti_cert_serialize(&b, &n, s.cert) == FTI_OK);
+    CHECK(b && verify_bytes(&s, b, n) == 1);
+    size_t flags = 0;
+    for (size_t u = 0; s.cert && u < s.cert->n_units; u++) flags |= s.cert->units[u].flags;
+    CHECK((flags & FTI_REQ_RANK) && (flags & FTI_REQ_SPARSE) && (flags & FTI_REQ_NORM) && (flags & FTI_REQ_FROZEN));
+    size_t accepted = 0;
+    for (int k = 0; b && k < 2000; k++) {
+        size_t i = test_rand_below(n);
+        uint8_t x = (uint8_t)(1 + test_rand_below(255));
+        b[i] ^= x;
+        int r = verify_bytes(&s, b, n);
+        if (r != 0) {
+            fprintf(stderr, "  byte %zu ^ %02x: verify gave %d\n", i, x, r);
+            accepted++;
+        }
+        b[i] ^= x;
+    }
+    CHECK(accepted == 0);
+    free(b);
+    scen_free(&s);
+}
+
 const struct test_case TEST_CASES[] = {
     TEST(test_cert__full_finetune_norm_accepted),
     TEST(test_cert__norm_statistics_exact),
@@ -557,4 +599,5 @@ const struct test_case TEST_CASES[] = {
     TEST(test_cert__statistics_edited_rejected),
     TEST(test_cert__replay_other_pair_policy_base_rejected),
     TEST(test_cert__every_byte_flipped),
+    TEST(test_cert__sampled_bytes_flipped_all_sections),
     {0}};
