@@ -8,6 +8,7 @@
 
 #include "cert/certify.h"
 #include "commit/commit.h"
+#include "diff/diff.h"
 #include "model/encode.h"
 #include "synth/synth.h"
 #include "test.h"
@@ -138,6 +139,43 @@ static void test_cert__lora_rank_accepted(void) {
     for (size_t u = 0; u < s.base->n_units; u++)
         if (s.cert->units[u].flags & FTI_REQ_RANK) CHECK(s.cert->units[u].rank <= 8 && s.cert->units[u].rank >= 4);
     scen_free(&s);
+}
+
+/* fti diff is the oracle: for honest updates the certified exact statistics (sum of squared
+ * encoded changes, changed-entry counts) equal those fti diff computes on the files by its own
+ * path (src/diff: decoding and quantising each pair of tensors, no limbs, no proofs). */
+static void test_cert__statistics_agree_with_diff(void) {
+    static const char *pol = "{\"fti_policy\": 1, \"rules\": [{\"match\": \"*\", \"norm\": {\"rho\": 0.1},"
+                             " \"sparse\": {\"k\": 1000000}}]}";
+    const fti_synth_kind kinds[] = {FTI_VAR_FULL, FTI_VAR_SPARSE, FTI_VAR_LORA};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        scen s;
+        fti_synth_variant v;
+        variant(&v, kinds[k]);
+        CHECK(scen_make(&s, FTI_SYNTH_LLAMA, "micro", &v, pol, "test"));
+        CHECK(s.cert && !s.refusal);
+        fti_diff_options o;
+        fti_diff_options_init(&o);
+        fti_diff_report *r = NULL;
+        CHECK(fti_diff_ckpts(&r, s.bck, s.tck, &o) == FTI_OK && r);
+        size_t compared = 0, changed = 0;
+        for (size_t u = 0; s.cert && r && u < s.base->n_units; u++) {
+            const ftic_unit *bu = &s.base->units[u];
+            if (bu->n_tiles != 1 || bu->row0 || bu->col0) continue;
+            const fti_diff_tensor *t = NULL;
+            for (size_t i = 0; i < r->n; i++)
+                if (!strcmp(r->t[i].name, bu->name)) t = &r->t[i];
+            CHECK(t && t->enc.valid && t->enc.encodable && t->enc.quantum == bu->quantum);
+            if (!t || !t->enc.valid) continue;
+            CHECK(fti_cert_delta_sq(&s.cert->units[u]) == t->enc.delta_sq);
+            CHECK(s.cert->units[u].sparse_count == t->enc.changed);
+            compared++;
+            changed += t->enc.changed > 0;
+        }
+        CHECK(compared == s.base->n_units && changed > 0);
+        fti_diff_free(r);
+        scen_free(&s);
+    }
 }
 
 /* ---- rank factors from a LoRA adapter (fti prove --adapter) ---- */
@@ -580,6 +618,7 @@ const struct test_case TEST_CASES[] = {
     TEST(test_cert__full_finetune_norm_accepted),
     TEST(test_cert__norm_statistics_exact),
     TEST(test_cert__lora_rank_accepted),
+    TEST(test_cert__statistics_agree_with_diff),
     TEST(test_cert__adapter_factors_llama),
     TEST(test_cert__adapter_factors_gpt2_fan_in_fan_out),
     TEST(test_cert__adapter_wrong_factors_refused),
