@@ -3,12 +3,14 @@
  * certificate or a cheating prover (tests-only hooks); replay against other commitments and
  * policies; certified statistics against an independent recomputation from the weights. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cert/certify.h"
 #include "commit/commit.h"
 #include "diff/diff.h"
+#include "field/field_avx512.h"
 #include "model/encode.h"
 #include "synth/synth.h"
 #include "test.h"
@@ -338,23 +340,43 @@ static void test_cert__frozen_identical_model_accepted(void) {
     scen_free(&s);
 }
 
+/* The same certificate bytes on every run, with 1 or 2 threads, and with the scalar kernels in
+ * place of the AVX-512 ones (where this CPU has them). */
 static void test_cert__deterministic_bytes(void) {
-    scen s;
-    fti_synth_variant v;
-    variant(&v, FTI_VAR_FULL);
-    CHECK(scen_make(&s, FTI_SYNTH_MLP, "micro", &v, POL_FULL, "test"));
-    CHECK(s.cert);
-    fti_cert *again = NULL;
-    char *ref = NULL;
-    CHECK(fti_cert_prove(&again, &ref, s.base, s.tuned, s.bck, s.tck, s.pol, NULL) == FTI_OK && again);
-    uint8_t *a, *b;
-    size_t na, nb;
-    CHECK(fti_cert_serialize(&a, &na, s.cert) == FTI_OK && fti_cert_serialize(&b, &nb, again) == FTI_OK);
-    CHECK(na == nb && !memcmp(a, b, na));
-    free(a);
-    free(b);
-    fti_cert_free(again);
-    scen_free(&s);
+    const fti_synth_kind kinds[] = {FTI_VAR_FULL, FTI_VAR_LORA};
+    const char *pols[] = {POL_FULL, POL_LORA};
+    const fti_synth_arch archs[] = {FTI_SYNTH_MLP, FTI_SYNTH_LLAMA};
+    const int threads[] = {2, 1, 2, 1}, simd[] = {1, 1, 0, 0};
+    int keep = omp_get_max_threads();
+    for (int t = 0; t < 2; t++) {
+        scen s;
+        fti_synth_variant v;
+        variant(&v, kinds[t]);
+        CHECK(scen_make(&s, archs[t], "micro", &v, pols[t], "test"));
+        CHECK(s.cert);
+        uint8_t *a;
+        size_t na;
+        CHECK(fti_cert_serialize(&a, &na, s.cert) == FTI_OK);
+        for (int k = 0; k < 4; k++) {
+            fti_cert *again = NULL;
+            char *ref = NULL;
+            omp_set_num_threads(threads[k]);
+            fti_simd_enabled = simd[k];
+            fti_status st = fti_cert_prove(&again, &ref, s.base, s.tuned, s.bck, s.tck, s.pol, NULL);
+            fti_simd_enabled = 1;
+            omp_set_num_threads(keep);
+            uint8_t *b = NULL;
+            size_t nb = 0;
+            int same = st == FTI_OK && again && fti_cert_serialize(&b, &nb, again) == FTI_OK && na == nb &&
+                       !memcmp(a, b, na);
+            free(b);
+            free(ref);
+            fti_cert_free(again);
+            CHECK(same);
+        }
+        free(a);
+        scen_free(&s);
+    }
 }
 
 /* Tensors larger than the tile size are committed as row tiles; a policy on the tensor is

@@ -1,9 +1,12 @@
 /* Basefold PCS: completeness over sizes, mixed batches, several commitments and points;
  * soundness: wrong claims, each verifier check made to fail by a tampered proof or a cheating
  * prover (tests-only hooks), every byte of a small serialised proof flipped. */
+#include <omp.h>
 #include <stdlib.h>
 
+#include "field/field_avx512.h"
 #include "pcs/pcs_internal.h"
+#include "pcs/pcs_kernels.h"
 #include "sumcheck/sumcheck.h"
 #include "test.h"
 
@@ -640,6 +643,169 @@ static void test_pcs__cheat_non_canonical_rows_rejected(void) {
     CHECK(prove_with_cheat(&c, 6, 1) == 1);
 }
 
+/* ---- vector kernels ---- */
+
+/* A canonical element, often one that stresses carries (0, 1, p - 1, 2^32 - 1, ...). */
+static fe_t edge_fe(void) {
+    static const fe_t edge[] = {0, 1, 2, FE_P - 1, FE_P - 2, 0xffffffffull, 0x100000000ull, 0x8000000000000000ull,
+                                FE_P - 0x100000000ull, 0xfffffffe00000001ull};
+    return test_rand() % 3 == 0 ? edge[test_rand_below(sizeof edge / sizeof edge[0])] : test_rand() % FE_P;
+}
+
+static ke_t edge_ke(void) {
+    ke_t r = {{edge_fe(), edge_fe(), edge_fe()}};
+    return r;
+}
+
+static int ke_same(const ke_t *a, const ke_t *b, size_t n) { return !memcmp(a, b, n * sizeof(ke_t)); }
+
+/* Every AVX-512 kernel against the scalar one on the same inputs (edge values, ranges that start
+ * and end off a multiple of eight), and the scalar first fold against its definition (the fold of
+ * the mu-combination of the codewords). */
+static void test_pcs__kernels_avx512_match_scalar(void) {
+    const pcs_kernels *S = &pcs_kernels_scalar, *V = pcs_kernels_avx512;
+    enum { NB = 20, LEN = 1100 }; /* more than one batch of polynomials (16), stretch of E (512) */
+    static fe_t *cw[NB], inv2x[LEN], in[2 * LEN], o1[2 * LEN], o2[2 * LEN];
+    static ke_t T[2 * LEN], E[LEN], mu[NB], a[2 * LEN], b[2 * LEN];
+    for (int i = 0; i < NB; i++) {
+        cw[i] = malloc(2 * LEN * sizeof(fe_t));
+        for (size_t x = 0; x < 2 * LEN; x++) cw[i][x] = edge_fe();
+        mu[i] = edge_ke();
+    }
+    for (size_t x = 0; x < 2 * LEN; x++) T[x] = edge_ke(), in[x] = edge_fe();
+    for (size_t x = 0; x < LEN; x++) inv2x[x] = edge_fe(), E[x] = edge_ke();
+    ke_t s = edge_ke(), r = edge_ke();
+    const fe_t *const *f = (const fe_t *const *)cw;
+    /* the definition of the first fold */
+    for (size_t m = 0; m < LEN; m++) {
+        ke_t A = ke_zero(), B = ke_zero();
+        for (int i = 0; i < NB; i++) A = ke_add(A, ke_mul_fe(mu[i], cw[i][2 * m])), B = ke_add(B, ke_mul_fe(mu[i], cw[i][2 * m + 1]));
+        a[m] = pcs_fold(A, B, inv2x[m], s);
+    }
+    S->fold_first(b, f, mu, NB, inv2x, s, 0, LEN);
+    CHECK(ke_same(a, b, LEN));
+    if (!V || !fti_simd_avx512()) {
+        for (int i = 0; i < NB; i++) free(cw[i]);
+        test_skip("no AVX-512 on this CPU: only the scalar kernels checked");
+        return;
+    }
+    static const size_t ranges[][2] = {{0, LEN}, {3, 3}, {3, 10}, {5, 13}, {1, 299}, {8, 16}, {7, 8}, {9, 1100}};
+    int bad = 0;
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+        size_t m0 = ranges[k][0], m1 = ranges[k][1], n = m1 - m0;
+        for (size_t nb = 1; nb <= NB; nb += nb < 3 ? 1 : NB - 3) { /* 1, 2, 3, NB */
+            memset(a, 0, sizeof a), memset(b, 0, sizeof b);
+            S->fold_first(a, f, mu, nb, inv2x, s, m0, m1);
+            V->fold_first(b, f, mu, nb, inv2x, s, m0, m1);
+            bad |= !ke_same(a, b, LEN);
+            memcpy(a, T, sizeof T), memcpy(b, T, sizeof T);
+            S->roll_in(a, f, mu, nb, m0, m1);
+            V->roll_in(b, f, mu, nb, m0, m1);
+            bad |= !ke_same(a, b, 2 * LEN);
+            memset(a, 0, sizeof a), memset(b, 0, sizeof b);
+            S->fold_lin_base(a, f, mu, nb, r, m0, m1);
+            V->fold_lin_base(b, f, mu, nb, r, m0, m1);
+            bad |= !ke_same(a, b, LEN);
+            for (int odd = 0; odd < 2; odd++) {
+                size_t off = m0, len = n < LEN - off ? n : LEN - off;
+                ke_t x = S->dot_pairs_base(E, f, mu, nb, off, odd, len), y = V->dot_pairs_base(E, f, mu, nb, off, odd, len);
+                bad |= !ke_same(&x, &y, 1);
+            }
+        }
+        memset(a, 0, sizeof a), memset(b, 0, sizeof b);
+        S->fold(a, T, inv2x, s, m0, m1);
+        V->fold(b, T, inv2x, s, m0, m1);
+        bad |= !ke_same(a, b, LEN);
+        memset(a, 0, sizeof a), memset(b, 0, sizeof b);
+        S->fold_lin(a, T, r, m0, m1);
+        V->fold_lin(b, T, r, m0, m1);
+        bad |= !ke_same(a, b, LEN);
+        memset(a, 0, sizeof a), memset(b, 0, sizeof b);
+        S->sum_pairs(a, T, m0, m1);
+        V->sum_pairs(b, T, m0, m1);
+        bad |= !ke_same(a, b, LEN);
+        for (int odd = 0; odd < 2; odd++) {
+            ke_t x = S->dot_pairs(E + m0, T + 2 * m0, odd, n), y = V->dot_pairs(E + m0, T + 2 * m0, odd, n);
+            bad |= !ke_same(&x, &y, 1);
+        }
+        fe_t c = edge_fe();
+        memset(o1, 0, sizeof o1), memset(o2, 0, sizeof o2);
+        S->scale(o1 + m0, in + m0, c, n);
+        V->scale(o2 + m0, in + m0, c, n);
+        bad |= memcmp(o1, o2, sizeof o1) != 0;
+    }
+    for (int i = 0; i < NB; i++) free(cw[i]);
+    CHECK(!bad);
+}
+
+/* The in-place pairwise maps (ranges of increasing index, in parallel) against the scalar
+ * out-of-place ones, for lengths around the vector width and the parallel block, SIMD on and off. */
+static void test_pcs__inplace_maps_match_out_of_place(void) {
+    static const size_t lens[] = {1, 2, 3, 7, 8, 9, 17, 100, PCS_BLOCK - 1, PCS_BLOCK + 5, 3 * PCS_BLOCK + 1};
+    size_t max = 2 * (3 * PCS_BLOCK + 1);
+    ke_t *T = malloc(max * sizeof(ke_t)), *ref = malloc(max * sizeof(ke_t)), *w = malloc(max * sizeof(ke_t));
+    fe_t *inv2x = malloc(max * sizeof(fe_t));
+    for (size_t x = 0; x < max; x++) T[x] = edge_ke(), inv2x[x] = edge_fe();
+    ke_t s = edge_ke();
+    int bad = 0;
+    for (int simd = 0; simd < 2; simd++) {
+        fti_simd_enabled = simd;
+        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+            size_t len = lens[k];
+            for (int op = 0; op < 3; op++) {
+                memcpy(w, T, 2 * len * sizeof(ke_t));
+                if (op == 0) pcs_kernels_scalar.fold(ref, T, inv2x, s, 0, len), pcs_fold_inplace(w, inv2x, s, len);
+                if (op == 1) pcs_kernels_scalar.fold_lin(ref, T, s, 0, len), pcs_fold_lin_inplace(w, s, len);
+                if (op == 2) pcs_kernels_scalar.sum_pairs(ref, T, 0, len), pcs_sum_pairs_inplace(w, len);
+                bad |= !ke_same(ref, w, len);
+            }
+        }
+    }
+    fti_simd_enabled = 1;
+    free(T), free(ref), free(w), free(inv2x);
+    CHECK(!bad);
+}
+
+/* Whole proofs: the same bytes with the AVX-512 kernels or the scalar ones, with 1 or 2 threads,
+ * at sizes where the prover's loops run in parallel blocks. */
+static void test_pcs__proof_same_simd_and_threads(void) {
+    scen S;
+    memset(&S, 0, sizeof S);
+    S.pp = fti_pcs_params_get("test");
+    S.n_comms = 2;
+    S.n_polys[0] = 3;
+    S.n_polys[1] = 2;
+    static const unsigned a[] = {16, 13, 5}, b[] = {15, 16};
+    memcpy(S.nv[0], a, sizeof a);
+    memcpy(S.nv[1], b, sizeof b);
+    CHECK(scen_commit(&S));
+    for (unsigned i = 0; i < 3; i++) scen_claim(&S, 0, i, -1);
+    scen_claim(&S, 1, 0, -1);
+    scen_claim(&S, 1, 1, 0);
+    scen_claim(&S, 0, 0, -1);
+    const int threads[] = {2, 1, 2, 1}, simd[] = {1, 1, 0, 0};
+    int keep = omp_get_max_threads(), bad = 0;
+    fti_wbuf w[4];
+    for (int k = 0; k < 4; k++) {
+        fti_pcs_proof p;
+        omp_set_num_threads(threads[k]);
+        fti_simd_enabled = simd[k];
+        fti_wbuf_init(&w[k]);
+        fti_status st = scen_prove(&S, &p);
+        fti_simd_enabled = 1;
+        omp_set_num_threads(keep);
+        bad |= st != FTI_OK;
+        if (st != FTI_OK) continue;
+        fti_pcs_proof_write(&w[k], &p);
+        if (k == 0) bad |= scen_verify(&S, &p) != 1;
+        fti_pcs_proof_free(&p);
+    }
+    for (int k = 1; k < 4; k++) bad |= w[k].len != w[0].len || memcmp(w[k].data, w[0].data, w[0].len) != 0;
+    for (int k = 0; k < 4; k++) fti_wbuf_free(&w[k]);
+    scen_free(&S);
+    CHECK(!bad);
+}
+
 const struct test_case TEST_CASES[] = {
     TEST(test_pcs__single_poly_all_sizes),
     TEST(test_pcs__mixed_batch_two_commitments),
@@ -662,4 +828,7 @@ const struct test_case TEST_CASES[] = {
     TEST(test_pcs__cheat_non_codeword_rejected),
     TEST(test_pcs__cheat_wrong_layer_rejected),
     TEST(test_pcs__cheat_non_canonical_rows_rejected),
+    TEST(test_pcs__kernels_avx512_match_scalar),
+    TEST(test_pcs__inplace_maps_match_out_of_place),
+    TEST(test_pcs__proof_same_simd_and_threads),
     {0}};

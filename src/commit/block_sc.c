@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field/field_avx512.h"
 #include "pcs/pcs_internal.h"
+#include "pcs/pcs_kernels.h"
 #include "sumcheck/sumcheck.h"
 #include "util/error.h"
 
@@ -67,29 +69,155 @@ static inline ke_t base_M(const term *tm, ke_t g, size_t x) {
     return tm->hi ? ke_add(v, ke_mul_fe(g, tm->hi[x])) : v;
 }
 
-/* Sums over pairs y, for X = 0 and 2, of E(y) M_X(y) and M_X(y) (M_X(y) + g^3); the values at
- * X = 1 follow from the term's claim. Products are accumulated unreduced per chunk. */
+/* Sums over pairs y in [y0, y1), for X = 0 and 2, of E(y) M_X(y) and M_X(y) (M_X(y) + g^3) (the
+ * latter if norm); the values at X = 1 follow from the term's claim. Products are accumulated
+ * unreduced. */
+static void sums_scalar(ke_t out[4], const term *tm, ke_t g, ke_t g3, size_t y0, size_t y1, int first, int norm) {
+    ke_acc acc[4][3];
+    memset(acc, 0, sizeof acc);
+    for (size_t y = y0; y < y1; y++) {
+        ke_t m0 = first ? base_M(tm, g, 2 * y) : tm->M[2 * y];
+        ke_t m1 = first ? base_M(tm, g, 2 * y + 1) : tm->M[2 * y + 1];
+        ke_t m2 = ke_sub(ke_add(m1, m1), m0), ey = tm->E[y];
+        ke_mul_acc(acc[0], ey, m0);
+        ke_mul_acc(acc[1], ey, m2);
+        if (norm) {
+            ke_mul_acc(acc[2], m0, ke_add(m0, g3));
+            ke_mul_acc(acc[3], m2, ke_add(m2, g3));
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = ke_acc_result(acc[k]);
+}
+
+/* M_X (lo + g hi) at (2y, 2y + 1), bound to r. */
+static void bind_base_scalar(ke_t *dst, const term *tm, ke_t g, ke_t r, size_t y0, size_t y1) {
+    for (size_t y = y0; y < y1; y++) {
+        ke_t m0 = base_M(tm, g, 2 * y), m1 = base_M(tm, g, 2 * y + 1);
+        dst[y] = ke_add(m0, ke_mul(r, ke_sub(m1, m0)));
+    }
+}
+
+#if FTI_HAVE_AVX512
+
+/* As sums_scalar on eight pairs per step (pairs past the last multiple of eight go to it).
+ * First round, M = l + g h with l, h in F: sum E M = sum E l + g sum E h, and
+ * sum M (M + g^3) = S_ll + 2g S_lh + g^2 S_hh + g^3 (S_l + g S_h) over base-field sums, so no
+ * K x K products are taken per pair. Later rounds: sum M (M + g^3) = sum M^2 + g^3 sum M. */
+FTI_AVX static void sums_first_avx512(ke_t out[4], const term *tm, ke_t g, ke_t g3, size_t y0, size_t y8, int norm) {
+    vk el[2] = {vk_zero(), vk_zero()}, eh[2] = {vk_zero(), vk_zero()};
+    vf sq[2][5]; /* S_ll, S_lh, S_hh, S_l, S_h for X = 0, 2 */
+    for (int x = 0; x < 2; x++)
+        for (int i = 0; i < 5; i++) sq[x][i] = vf_zero();
+    for (size_t y = y0; y < y8; y += 8) {
+        vk e = vk_load(tm->E + y);
+        vf l[2], h[2] = {vf_zero(), vf_zero()};
+        vf_load_pairs(&l[0], &l[1], tm->lo + 2 * y);
+        l[1] = vf_sub(vf_add(l[1], l[1]), l[0]); /* X = 2: 2 M(1) - M(0) */
+        if (tm->hi) {
+            vf_load_pairs(&h[0], &h[1], tm->hi + 2 * y);
+            h[1] = vf_sub(vf_add(h[1], h[1]), h[0]);
+        }
+        for (int x = 0; x < 2; x++) {
+            el[x] = vk_add(el[x], vk_mul_f(e, l[x]));
+            if (tm->hi) eh[x] = vk_add(eh[x], vk_mul_f(e, h[x]));
+            if (norm) {
+                sq[x][0] = vf_add(sq[x][0], vf_mul(l[x], l[x]));
+                sq[x][1] = vf_add(sq[x][1], vf_mul(l[x], h[x]));
+                sq[x][2] = vf_add(sq[x][2], vf_mul(h[x], h[x]));
+                sq[x][3] = vf_add(sq[x][3], l[x]);
+                sq[x][4] = vf_add(sq[x][4], h[x]);
+            }
+        }
+    }
+    for (int x = 0; x < 2; x++) {
+        out[x] = ke_add(vk_hsum(el[x]), ke_mul(g, vk_hsum(eh[x])));
+        fe_t S[5];
+        for (int i = 0; i < 5; i++) S[i] = vf_hsum(sq[x][i]);
+        ke_t inner = ke_add(ke_mul_fe(g, fe_add(S[1], S[1])), ke_mul_fe(ke_mul(g, g), S[2])); /* 2g S_lh + g^2 S_hh */
+        ke_t lin = ke_add_fe(ke_mul_fe(g, S[4]), S[3]);                                    /* S_l + g S_h */
+        out[2 + x] = norm ? ke_add(ke_add_fe(inner, S[0]), ke_mul(g3, lin)) : ke_zero();
+    }
+}
+
+FTI_AVX static void sums_later_avx512(ke_t out[4], const term *tm, ke_t g3, size_t y0, size_t y8, int norm) {
+    vk em[2] = {vk_zero(), vk_zero()}, sq[2] = {vk_zero(), vk_zero()}, sm[2] = {vk_zero(), vk_zero()};
+    for (size_t y = y0; y < y8; y += 8) {
+        vk e = vk_load(tm->E + y), m[2];
+        vk_load_pairs(&m[0], &m[1], tm->M + 2 * y);
+        m[1] = vk_sub(vk_add(m[1], m[1]), m[0]);
+        for (int x = 0; x < 2; x++) {
+            em[x] = vk_add(em[x], vk_mul(e, m[x]));
+            if (norm) {
+                sq[x] = vk_add(sq[x], vk_sqr(m[x]));
+                sm[x] = vk_add(sm[x], m[x]);
+            }
+        }
+    }
+    for (int x = 0; x < 2; x++) {
+        out[x] = vk_hsum(em[x]);
+        out[2 + x] = norm ? ke_add(vk_hsum(sq[x]), ke_mul(g3, vk_hsum(sm[x]))) : ke_zero();
+    }
+}
+
+/* m0 + r (m1 - m0) = l0 + g h0 + r (l1 - l0) + (r g)(h1 - h0): K x F products only. */
+FTI_AVX static void bind_base_avx512(ke_t *dst, const term *tm, ke_t g, ke_t r, size_t y0, size_t y1) {
+    size_t y8 = y0 + ((y1 - y0) & ~(size_t)7);
+    vk vr = vk_set1(r), vg = vk_set1(g), vrg = vk_set1(ke_mul(r, g));
+    for (size_t y = y0; y < y8; y += 8) {
+        vf l0, l1;
+        vf_load_pairs(&l0, &l1, tm->lo + 2 * y);
+        vk m = vk_add(vk_from_f(l0), vk_mul_f(vr, vf_sub(l1, l0)));
+        if (tm->hi) {
+            vf h0, h1;
+            vf_load_pairs(&h0, &h1, tm->hi + 2 * y);
+            m = vk_add(m, vk_add(vk_mul_f(vg, h0), vk_mul_f(vrg, vf_sub(h1, h0))));
+        }
+        vk_store(dst + y, m);
+    }
+    bind_base_scalar(dst, tm, g, r, y8, y1);
+}
+
+#endif
+
+static void chunk_sums(ke_t out[4], const term *tm, ke_t g, ke_t g3, size_t y0, size_t y1, int first, int norm,
+                       int simd) {
+#if FTI_HAVE_AVX512
+    if (simd) {
+        size_t y8 = y0 + ((y1 - y0) & ~(size_t)7);
+        ke_t tail[4];
+        if (first)
+            sums_first_avx512(out, tm, g, g3, y0, y8, norm);
+        else
+            sums_later_avx512(out, tm, g3, y0, y8, norm);
+        sums_scalar(tail, tm, g, g3, y8, y1, first, norm);
+        for (int k = 0; k < 4; k++) out[k] = ke_add(out[k], tail[k]);
+        return;
+    }
+#endif
+    (void)simd;
+    sums_scalar(out, tm, g, g3, y0, y1, first, norm);
+}
+
+static void bind_base(ke_t *dst, const term *tm, ke_t g, ke_t r, size_t y0, size_t y1, int simd) {
+#if FTI_HAVE_AVX512
+    if (simd) {
+        bind_base_avx512(dst, tm, g, r, y0, y1);
+        return;
+    }
+#endif
+    (void)simd;
+    bind_base_scalar(dst, tm, g, r, y0, y1);
+}
+
+/* The sums of chunk_sums over all pairs: fixed chunks, added in order. */
 static void term_sums(ke_t e[2], ke_t q[2], const term *tm, ke_t g, ke_t g3, size_t half, int first) {
     ke_t part[CHUNKS][4];
     size_t chunk = (half + CHUNKS - 1) / CHUNKS;
-    int norm = !ke_is_zero(tm->gamma);
+    int norm = !ke_is_zero(tm->gamma), simd = fti_simd_avx512();
 #pragma omp parallel for schedule(static) if (half >= 2048)
     for (int c = 0; c < CHUNKS; c++) {
-        ke_acc acc[4][3];
-        memset(acc, 0, sizeof acc);
         size_t lo = (size_t)c * chunk, hi = lo + chunk < half ? lo + chunk : half;
-        for (size_t y = lo; y < hi; y++) {
-            ke_t m0 = first ? base_M(tm, g, 2 * y) : tm->M[2 * y];
-            ke_t m1 = first ? base_M(tm, g, 2 * y + 1) : tm->M[2 * y + 1];
-            ke_t m2 = ke_sub(ke_add(m1, m1), m0), ey = tm->E[y];
-            ke_mul_acc(acc[0], ey, m0);
-            ke_mul_acc(acc[1], ey, m2);
-            if (norm) {
-                ke_mul_acc(acc[2], m0, ke_add(m0, g3));
-                ke_mul_acc(acc[3], m2, ke_add(m2, g3));
-            }
-        }
-        for (int k = 0; k < 4; k++) part[c][k] = ke_acc_result(acc[k]);
+        chunk_sums(part[c], tm, g, g3, lo, lo < hi ? hi : lo, first, norm, simd);
     }
     e[0] = e[1] = q[0] = q[1] = ke_zero();
     for (int c = 0; c < CHUNKS; c++) {
@@ -133,16 +261,16 @@ static fti_status term_bind(term *tm, unsigned j, ke_t r, ke_t g) {
     size_t half = (size_t)1 << (tm->n - l - 1);
     tm->S = pcs_interp2(tm->msg, r);
     tm->c = ke_mul(tm->c, pcs_eq1(tm->rho[l], r));
-    ke_t *dst = l == 0 ? malloc(half * sizeof(ke_t)) : malloc(half * sizeof(ke_t));
-    if (!dst) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-#pragma omp parallel for schedule(static) if (half >= 4096)
-    for (size_t y = 0; y < half; y++) {
-        ke_t m0 = l == 0 ? base_M(tm, g, 2 * y) : tm->M[2 * y], m1 = l == 0 ? base_M(tm, g, 2 * y + 1) : tm->M[2 * y + 1];
-        dst[y] = ke_add(m0, ke_mul(r, ke_sub(m1, m0)));
+    if (l > 0) { /* M and E shrink in place */
+        pcs_fold_lin_inplace(tm->M, r, half);
+        pcs_sum_pairs_inplace(tm->E, half / 2);
+        return FTI_OK;
     }
-    free(tm->M);
-    tm->M = dst;
-    for (size_t y = 0; y < half / 2; y++) tm->E[y] = ke_add(tm->E[2 * y], tm->E[2 * y + 1]); /* in order: y <= 2y */
+    if (!(tm->M = malloc(half * sizeof(ke_t)))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    int simd = fti_simd_avx512();
+#pragma omp parallel for schedule(static) if (half > PCS_BLOCK)
+    for (size_t y = 0; y < half; y += PCS_BLOCK) bind_base(tm->M, tm, g, r, y, half - y < PCS_BLOCK ? half : y + PCS_BLOCK, simd);
+    pcs_sum_pairs_inplace(tm->E, half / 2);
     return FTI_OK;
 }
 

@@ -2,157 +2,22 @@
  *
  * Same arithmetic as logup_kernels.c, every value canonical between operations; since field
  * arithmetic is exact, the sums and the tables written are the scalar kernels' bit for bit (the
- * tests compare whole proofs with and without). Compiled with a target attribute (not
- * -mavx512f) and chosen at run time when the CPU has AVX-512F, as the NTT's kernels are.
+ * tests compare whole proofs with and without). The vector arithmetic (field/field_avx512.h) is
+ * compiled with a target attribute (not -mavx512f) and chosen at run time when the CPU has
+ * AVX-512F, as the NTT's kernels are.
  *
  * Layout. Tables hold ke_t (three coefficients, 24 bytes); eight consecutive ke_t are three
  * 512-bit words, split into one vector per coefficient by two permutes each (and merged back the
- * same way on stores). Pairs (y, y + half) make every stream contiguous.
- *
- * Multiplication (there is no 64x64-bit vector multiply): with a = 2^32 a1 + a0, b = 2^32 b1 + b0,
- *   a b = a0 b0 + 2^32 (a1 b0 + a0 b1) + 2^64 a1 b1,
- * four 32x32-bit products carried into a 128-bit (hi, lo) pair, then reduced as in field_gl.h:
- * lo + 2^64 (2^32 h1 + h0) = lo - h1 + h0 (2^32 - 1) (mod p); carries and borrows become
- * compare-into-mask and masked add/sub. */
+ * same way on stores). Pairs (y, y + half) make every stream contiguous. */
+#include "field/field_avx512.h"
 #include "logup/logup_prover.h"
 
 int logup_simd_enabled = 1;
 
-#if defined(__x86_64__) && !defined(FTI_TOY_FIELD) && defined(__GNUC__)
+#if FTI_HAVE_AVX512
 
-#include <immintrin.h>
-
-#define AVX __attribute__((target("avx512f")))
-#define AVXI __attribute__((target("avx512f"), always_inline)) inline
-
-typedef __m512i vf;
-typedef struct {
-    vf c[3];
-} vk;
-
-/* ---- F on eight lanes ---- */
-
-AVXI static vf vf_set1(uint64_t x) { return _mm512_set1_epi64((long long)x); }
-AVXI static vf vf_load(const fe_t *p) { return _mm512_loadu_si512((const void *)p); }
-
-/* With nb = p - b in [1, p]: a + b >= p iff a >= nb, and then a + b - p = a - nb (this also
- * covers sums past 2^64). */
-AVXI static vf vf_add(vf a, vf b) {
-    vf nb = _mm512_sub_epi64(vf_set1(FE_P), b);
-    __mmask8 wrap = _mm512_cmpge_epu64_mask(a, nb);
-    return _mm512_mask_sub_epi64(_mm512_add_epi64(a, b), wrap, a, nb);
-}
-
-AVXI static vf vf_sub(vf a, vf b) {
-    __mmask8 borrow = _mm512_cmplt_epu64_mask(a, b);
-    vf d = _mm512_sub_epi64(a, b);
-    return _mm512_mask_add_epi64(d, borrow, d, vf_set1(FE_P));
-}
-
-AVXI static vf vf_neg(vf a) { return vf_sub(_mm512_setzero_si512(), a); }
-
-/* lo + 2^64 hi (mod p), canonical: lo - h1 + h0 EPS with hi = 2^32 h1 + h0. */
-AVXI static vf vf_reduce(vf lo, vf hi) {
-    const vf EPS = vf_set1(FE_EPSILON);
-    vf h1 = _mm512_srli_epi64(hi, 32);
-    __mmask8 borrow = _mm512_cmplt_epu64_mask(lo, h1);
-    vf t0 = _mm512_sub_epi64(lo, h1);
-    t0 = _mm512_mask_sub_epi64(t0, borrow, t0, EPS);                           /* -2^64 = -EPS */
-    vf t1 = _mm512_sub_epi64(_mm512_slli_epi64(hi, 32), _mm512_and_si512(hi, EPS)); /* h0 EPS */
-    vf s = _mm512_add_epi64(t0, t1);
-    __mmask8 carry = _mm512_cmplt_epu64_mask(s, t1);
-    s = _mm512_mask_add_epi64(s, carry, s, EPS);                               /* +2^64 = +EPS */
-    __mmask8 big = _mm512_cmpge_epu64_mask(s, vf_set1(FE_P));
-    return _mm512_mask_sub_epi64(s, big, s, vf_set1(FE_P));
-}
-
-AVXI static vf vf_mul(vf a, vf b) {
-    const vf M32 = vf_set1(0xFFFFFFFFull);
-    vf a_hi = _mm512_srli_epi64(a, 32), b_hi = _mm512_srli_epi64(b, 32);
-    vf ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, b_hi);
-    vf hl = _mm512_mul_epu32(a_hi, b), hh = _mm512_mul_epu32(a_hi, b_hi);
-    vf t = _mm512_add_epi64(hl, _mm512_srli_epi64(ll, 32));                    /* < 2^64 */
-    vf u = _mm512_add_epi64(lh, _mm512_and_si512(t, M32));                     /* < 2^64 */
-    vf lo = _mm512_mask_blend_epi32(0xAAAA, ll, _mm512_slli_epi64(u, 32));    /* low(u):low(ll) */
-    vf hi = _mm512_add_epi64(_mm512_add_epi64(hh, _mm512_srli_epi64(t, 32)), _mm512_srli_epi64(u, 32));
-    return vf_reduce(lo, hi);
-}
-
-/* ---- K on eight lanes ---- */
-
-AVXI static vk vk_set1(ke_t a) {
-    vk r = {{vf_set1(a.c[0]), vf_set1(a.c[1]), vf_set1(a.c[2])}};
-    return r;
-}
-
-AVXI static vk vk_add(vk a, vk b) {
-    for (int t = 0; t < 3; t++) a.c[t] = vf_add(a.c[t], b.c[t]);
-    return a;
-}
-
-AVXI static vk vk_sub(vk a, vk b) {
-    for (int t = 0; t < 3; t++) a.c[t] = vf_sub(a.c[t], b.c[t]);
-    return a;
-}
-
-/* As ke_mul: r0 = d0 + d3, r1 = d1 + d3 + d4, r2 = d2 + d4 (X^3 = X + 1, X^4 = X^2 + X). */
-AVXI static vk vk_mul(vk a, vk b) {
-    vf d3 = vf_add(vf_mul(a.c[1], b.c[2]), vf_mul(a.c[2], b.c[1]));
-    vf d4 = vf_mul(a.c[2], b.c[2]);
-    vf d1 = vf_add(vf_mul(a.c[0], b.c[1]), vf_mul(a.c[1], b.c[0]));
-    vf d2 = vf_add(vf_add(vf_mul(a.c[0], b.c[2]), vf_mul(a.c[1], b.c[1])), vf_mul(a.c[2], b.c[0]));
-    vk r = {{vf_add(vf_mul(a.c[0], b.c[0]), d3), vf_add(vf_add(d1, d3), d4), vf_add(d2, d4)}};
-    return r;
-}
-
-/* a f for f in F. */
-AVXI static vk vk_mul_f(vk a, vf f) {
-    for (int t = 0; t < 3; t++) a.c[t] = vf_mul(a.c[t], f);
-    return a;
-}
-
-/* Eight consecutive ke_t: fe words 3j + t (j lane, t coefficient) spread over Z0 | Z1 | Z2. */
-AVXI static vk vk_load(const ke_t *p) {
-    const fe_t *f = (const fe_t *)p;
-    vf z0 = vf_load(f), z1 = vf_load(f + 8), z2 = vf_load(f + 16);
-    vk r;
-    r.c[0] = _mm512_permutex2var_epi64(_mm512_permutex2var_epi64(z0, _mm512_setr_epi64(0, 3, 6, 9, 12, 15, 0, 0), z1),
-                                       _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 10, 13), z2);
-    r.c[1] = _mm512_permutex2var_epi64(_mm512_permutex2var_epi64(z0, _mm512_setr_epi64(1, 4, 7, 10, 13, 0, 0, 0), z1),
-                                       _mm512_setr_epi64(0, 1, 2, 3, 4, 8, 11, 14), z2);
-    r.c[2] = _mm512_permutex2var_epi64(_mm512_permutex2var_epi64(z0, _mm512_setr_epi64(2, 5, 8, 11, 14, 0, 0, 0), z1),
-                                       _mm512_setr_epi64(0, 1, 2, 3, 4, 9, 12, 15), z2);
-    return r;
-}
-
-AVXI static void vk_store(ke_t *p, vk v) {
-    fe_t *f = (fe_t *)p;
-    vf t0 = _mm512_permutex2var_epi64(v.c[0], _mm512_setr_epi64(0, 8, 0, 1, 9, 0, 2, 10), v.c[1]);
-    vf t1 = _mm512_permutex2var_epi64(v.c[0], _mm512_setr_epi64(0, 3, 11, 0, 4, 12, 0, 5), v.c[1]);
-    vf t2 = _mm512_permutex2var_epi64(v.c[0], _mm512_setr_epi64(13, 0, 6, 14, 0, 7, 15, 0), v.c[1]);
-    _mm512_storeu_si512((void *)f, _mm512_permutex2var_epi64(t0, _mm512_setr_epi64(0, 1, 8, 3, 4, 9, 6, 7), v.c[2]));
-    _mm512_storeu_si512((void *)(f + 8),
-                        _mm512_permutex2var_epi64(t1, _mm512_setr_epi64(10, 1, 2, 11, 4, 5, 12, 7), v.c[2]));
-    _mm512_storeu_si512((void *)(f + 16),
-                        _mm512_permutex2var_epi64(t2, _mm512_setr_epi64(0, 13, 2, 3, 14, 5, 6, 15), v.c[2]));
-}
-
-/* The sum of the eight lanes. */
-AVXI static ke_t vk_hsum(vk v) {
-    fe_t l[3][8];
-    ke_t s = ke_zero();
-    for (int t = 0; t < 3; t++) _mm512_storeu_si512((void *)l[t], v.c[t]);
-    for (int j = 0; j < 8; j++) {
-        ke_t e = {{l[0][j], l[1][j], l[2][j]}};
-        s = ke_add(s, e);
-    }
-    return s;
-}
-
-AVXI static vk vk_zero(void) {
-    vk r = {{_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()}};
-    return r;
-}
+#define AVX FTI_AVX
+#define AVXI FTI_AVXI
 
 /* The fused kernels read up to 16 streams at once, more than the hardware prefetcher follows:
  * each stream's lines PF_AHEAD ke_t ahead are requested explicitly (8 ke_t = 192 bytes = 3
@@ -164,9 +29,6 @@ AVXI static void pf_k(const ke_t *p) {
     _mm_prefetch(c + 64, _MM_HINT_T0);
     _mm_prefetch(c + 128, _MM_HINT_T0);
 }
-
-/* a + r (b - a) */
-AVXI static vk vk_fold(vk a, vk b, vk r) { return vk_add(a, vk_mul(r, vk_sub(b, a))); }
 
 /* ---- shared pieces (as gen_eval and q_eval in logup_kernels.c) ---- */
 
@@ -430,13 +292,13 @@ AVX static void v_combine(ke_t *p, ke_t *q, const ke_t *cp, const ke_t *cq, size
     }
 }
 
-static int have_avx512(void) { return logup_simd_enabled && __builtin_cpu_supports("avx512f"); }
+static int have_avx512(void) { return logup_simd_enabled && fti_simd_avx512(); }
 
 logup_quads_fn logup_avx512_quads(void) { return have_avx512() ? v_quads : NULL; }
 logup_combine_fn logup_avx512_combine(void) { return have_avx512() ? v_combine : NULL; }
 
 logup_block_fn logup_avx512_block(logup_kernel kind) {
-    if (!logup_simd_enabled || !__builtin_cpu_supports("avx512f")) return NULL;
+    if (!have_avx512()) return NULL;
     switch (kind) {
     case LOGUP_K_LEAVES0: return v_leaves0;
     case LOGUP_K_PAIRS0: return v_pairs0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "pcs/pcs_internal.h"
+#include "pcs/pcs_kernels.h"
 #include "sumcheck/sumcheck.h"
 #include "util/error.h"
 
@@ -72,51 +73,41 @@ static ke_t point_sum(const pcs_group *g, size_t z, unsigned l, int first, int o
     size_t len = (size_t)1 << (loc - l - 1), base = (size_t)g->slot[z] << (loc - l - 1), chunk = (len + CHUNKS - 1) / CHUNKS;
     ke_t part[CHUNKS];
     const ke_t *E = g->E[z];
+    const pcs_kernels *k = pcs_kernels_get();
 #pragma omp parallel for schedule(static) if (len >= 4096)
     for (int c = 0; c < CHUNKS; c++) {
-        ke_acc acc[3];
-        memset(acc, 0, sizeof acc);
         size_t lo = (size_t)c * chunk, hi = lo + chunk < len ? lo + chunk : len;
-        for (size_t y = lo; y < hi; y++) ke_mul_acc(acc, E[y], F_at(g, 2 * (base + y) + (size_t)odd, first));
-        part[c] = ke_acc_result(acc);
+        if (lo >= hi)
+            part[c] = ke_zero();
+        else if (first)
+            part[c] = k->dot_pairs_base(E + lo, g->polys, g->coefs, g->n_polys, base + lo, odd, hi - lo);
+        else
+            part[c] = k->dot_pairs(E + lo, g->F + 2 * (base + lo), odd, hi - lo);
     }
     ke_t s = ke_zero();
     for (int c = 0; c < CHUNKS; c++) s = ke_add(s, part[c]);
     return s;
 }
 
-/* F_1(y) = F(2y) + r (F(2y+1) - F(2y)) from the base tables, as A + r B with
- * A = sum coef f(2y), B = sum coef (f(2y+1) - f(2y)). */
+static size_t block_end(size_t x, size_t len) { return len - x < PCS_BLOCK ? len : x + PCS_BLOCK; }
+
+/* F_1(y) = sum_i coef_i (f_i(2y) + r (f_i(2y+1) - f_i(2y))) from the base tables. */
 static fti_status first_fold(pcs_group *g, ke_t r) {
     size_t half = (size_t)1 << (g->n_vars - 1);
+    const pcs_kernels *k = pcs_kernels_get();
     if (!(g->F = malloc(half * sizeof(ke_t)))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
     g->F_len = half;
-#pragma omp parallel for schedule(static) if (half >= 4096)
-    for (size_t y = 0; y < half; y++) {
-        ke_t A = ke_zero(), B = ke_zero();
-        for (size_t i = 0; i < g->n_polys; i++) {
-            fe_t a = g->polys[i][2 * y], b = g->polys[i][2 * y + 1];
-            A = ke_add(A, ke_mul_fe(g->coefs[i], a));
-            B = ke_add(B, ke_mul_fe(g->coefs[i], fe_sub(b, a)));
-        }
-        g->F[y] = ke_add(A, ke_mul(r, B));
-    }
+#pragma omp parallel for schedule(static) if (half > PCS_BLOCK)
+    for (size_t y = 0; y < half; y += PCS_BLOCK) k->fold_lin_base(g->F, g->polys, g->coefs, g->n_polys, r, y, block_end(y, half));
     return FTI_OK;
 }
 
-/* Applies a pending fold of F (into a fresh buffer: an in-place parallel fold would race). */
-static fti_status apply_fold(pcs_group *g) {
-    if (!g->pending) return FTI_OK;
-    size_t len = g->F_len / 2;
-    ke_t r = g->last_r, *Fn = malloc((len ? len : 1) * sizeof(ke_t));
-    if (!Fn) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-#pragma omp parallel for schedule(static) if (len >= 4096)
-    for (size_t y = 0; y < len; y++) Fn[y] = ke_add(g->F[2 * y], ke_mul(r, ke_sub(g->F[2 * y + 1], g->F[2 * y])));
-    free(g->F);
-    g->F = Fn;
-    g->F_len = len;
+/* Applies a pending fold of F, in place. */
+static void apply_fold(pcs_group *g) {
+    if (!g->pending) return;
+    g->F_len /= 2;
+    pcs_fold_lin_inplace(g->F, g->last_r, g->F_len);
     g->pending = 0;
-    return FTI_OK;
 }
 
 /* Round message of point z: g(0) = c (1 - z) h(0), g(1) = S - g(0) = c z h(1),
@@ -147,7 +138,7 @@ fti_status pcs_group_round(pcs_group *g, unsigned j, ke_t out[3]) {
     unsigned l = j - g->t;
     int first = l == 0;
     if (first && (st = build_E(g)) != FTI_OK) return st;
-    if (!first && (st = apply_fold(g)) != FTI_OK) return st;
+    if (!first) apply_fold(g);
     for (size_t z = 0; z < g->n_points; z++) {
         ke_t zl = g->wpoints[z][l], h1;
         g->h0[z] = point_sum(g, z, l, first, 0);
@@ -169,9 +160,7 @@ void pcs_group_bind(pcs_group *g, unsigned j, ke_t s) {
         g->S[z] = pcs_interp2(g->msg[z], s);
         g->c[z] = ke_mul(g->c[z], pcs_eq1(g->wpoints[z][l], s));
         if (l + 1 < g->n_loc[z]) { /* E over the local variables beyond l + 1: sum out l + 1 */
-            size_t half = (size_t)1 << (g->n_loc[z] - l - 2);
-            ke_t *E = g->E[z];
-            for (size_t y = 0; y < half; y++) E[y] = ke_add(E[2 * y], E[2 * y + 1]); /* y <= 2y: in order */
+            pcs_sum_pairs_inplace(g->E[z], (size_t)1 << (g->n_loc[z] - l - 2));
         }
     }
     if (l == 0) {

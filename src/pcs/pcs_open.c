@@ -4,6 +4,7 @@
 
 #include "ntt/ntt.h"
 #include "pcs/pcs_commit.h"
+#include "pcs/pcs_kernels.h"
 #include "sumcheck/sumcheck.h"
 #include "util/error.h"
 #include "util/timing.h"
@@ -214,8 +215,16 @@ typedef struct {
     fti_pcs_commitment *const *comms;
     const ke_t *mu;
     const fe_t *inv2x_shared; /* 1/(2 w_H^bitrev_(H-1)(m)) for m < 2^(H-1): serves every level */
+    /* the claimed polynomials' codewords and mu grouped by codeword log-length h: entries
+     * lvl_start[h] .. lvl_start[h + 1] - 1 */
+    const fe_t **lvl_cw;
+    ke_t *lvl_mu;
+    size_t lvl_start[FE_TWO_ADICITY + 2];
     ke_t *cur;        /* running codeword R_h, 2^h elements (NULL before the first fold) */
     unsigned h;
+    /* the folds that are not committed as layers, in place where they can be (allocated at its
+     * first and largest use; fresh buffers would cost a page fault per 4 KiB each time) */
+    ke_t *work;
     ke_t **layer_cw;  /* committed layer codewords (owned) */
     fti_merkle_tree **layer_tree;
     fti_merkle_matrix_shape *layer_mat;
@@ -225,9 +234,26 @@ typedef struct {
 /* The table inv2x[m] = 1/(2 x_m) = (1/2) w_H^-bitrev_(H-1)(m) for m < 2^(H-1). The table of a
  * larger H serves every smaller one (w_H^(2^(H-h) b) = w_h^b, and bitrev_(H-1)(m) =
  * 2^(H-h) bitrev_(h-1)(m) for m < 2^(h-1)), so one table, grown when needed, is kept for the
- * process (outgrown ones are not freed: at most twice the largest in all). Natural powers of w^-1 are scattered to bit-reversed positions; each chunk starts
- * from one exponentiation. */
+ * process (outgrown ones are not freed: at most twice the largest in all).
+ * Bit j of m adds 2^(H-2-j) to bitrev_(H-1)(m), so the entries m + 2^j (m < 2^j) are the first
+ * 2^j times w_H^-2^(H-2-j): the table is written in order, one multiplication per entry. */
 fe_t *inv2x_outgrown[FE_TWO_ADICITY + 1]; /* outgrown tables: reachable, never freed */
+
+static void inv2x_fill(fe_t *t, unsigned H) {
+    static const fe_t INV2 = (FE_P + 1) / 2;
+    fe_t pw[FE_TWO_ADICITY]; /* pw[i] = w_H^-2^i */
+    const pcs_kernels *k = pcs_kernels_get();
+    t[0] = INV2;
+    if (H < 2) return;
+    pw[0] = fe_inv(fe_root_of_unity(H));
+    for (unsigned i = 1; i + 2 <= H; i++) pw[i] = fe_sqr(pw[i - 1]);
+    for (unsigned j = 0; j + 2 <= H; j++) {
+        size_t h = (size_t)1 << j;
+        fe_t c = pw[H - 2 - j];
+#pragma omp parallel for schedule(static) if (h > PCS_BLOCK)
+        for (size_t x = 0; x < h; x += PCS_BLOCK) k->scale(t + h + x, t + x, c, h - x < PCS_BLOCK ? h - x : PCS_BLOCK);
+    }
+}
 
 static const fe_t *inv2x_table(unsigned H) {
     static fe_t *table;
@@ -235,18 +261,9 @@ static const fe_t *inv2x_table(unsigned H) {
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     pthread_mutex_lock(&lock);
     if (!table || table_H < H) {
-        static const fe_t INV2 = (FE_P + 1) / 2;
-        size_t half = (size_t)1 << (H - 1), chunk = half < 4096 ? half : 4096;
-        fe_t *t = malloc(half * sizeof *t), winv = fe_inv(fe_root_of_unity(H));
+        fe_t *t = malloc(((size_t)1 << (H - 1)) * sizeof *t);
         if (t) {
-#pragma omp parallel for schedule(static) if (half > 4096)
-            for (size_t c0 = 0; c0 < half; c0 += chunk) {
-                fe_t cur = fe_mul(INV2, fe_pow(winv, c0));
-                for (size_t j = c0; j < c0 + chunk; j++) {
-                    t[fti_bitrev(j, H - 1)] = cur;
-                    cur = fe_mul(cur, winv);
-                }
-            }
+            inv2x_fill(t, H);
             if (table) inv2x_outgrown[table_H] = table; /* a caller may still hold it */
             table = t;
             table_H = H;
@@ -257,14 +274,34 @@ static const fe_t *inv2x_table(unsigned H) {
     return r;
 }
 
+/* Groups the claimed polynomials' codewords and mu by codeword length. */
+static fti_status folder_levels(folder *f) {
+    const pcs_schedule *s = f->s;
+    size_t pos[FE_TWO_ADICITY + 2];
+    f->lvl_cw = malloc((s->n_claimed + 1) * sizeof *f->lvl_cw);
+    f->lvl_mu = malloc((s->n_claimed + 1) * sizeof *f->lvl_mu);
+    if (!f->lvl_cw || !f->lvl_mu) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    memset(f->lvl_start, 0, sizeof f->lvl_start);
+    for (size_t i = 0; i < s->n_claimed; i++) f->lvl_start[s->claimed[i].h + 1]++;
+    for (unsigned h = 1; h <= FE_TWO_ADICITY + 1; h++) f->lvl_start[h] += f->lvl_start[h - 1];
+    memcpy(pos, f->lvl_start, sizeof pos);
+    for (size_t i = 0; i < s->n_claimed; i++) {
+        const pcs_claimed *c = &s->claimed[i];
+        size_t k = pos[c->h]++;
+        f->lvl_cw[k] = f->comms[c->comm]->codewords[c->poly];
+        f->lvl_mu[k] = f->mu[i];
+    }
+    return FTI_OK;
+}
+
 static fti_status folder_init(folder *f, const pcs_schedule *s, fti_pcs_commitment *const *comms, const ke_t *mu) {
     memset(f, 0, sizeof *f);
     f->s = s;
     f->comms = comms;
     f->mu = mu;
     f->h = s->H;
-    size_t half = s->H ? (size_t)1 << (s->H - 1) : 1;
-    (void)half;
+    fti_status st = folder_levels(f);
+    if (st != FTI_OK) return st;
     size_t nl = s->n_layers + 1;
     f->layer_cw = calloc(nl, sizeof *f->layer_cw);
     f->layer_tree = calloc(nl, sizeof *f->layer_tree);
@@ -278,6 +315,7 @@ static fti_status folder_init(folder *f, const pcs_schedule *s, fti_pcs_commitme
 
 static void folder_free(folder *f) {
     if (!f->s) return;
+    if (f->cur == f->work) f->cur = NULL;
     if (f->layer_cw)
         for (unsigned l = 0; l <= f->s->n_layers; l++) {
             if (f->layer_cw[l] == f->cur) f->cur = NULL;
@@ -285,6 +323,9 @@ static void folder_free(folder *f) {
             fti_merkle_tree_free(f->layer_tree[l]);
         }
     free(f->cur);
+    free(f->work);
+    free(f->lvl_cw);
+    free(f->lvl_mu);
     free(f->layer_cw);
     free(f->layer_tree);
     free(f->layer_mat);
@@ -292,55 +333,42 @@ static void folder_free(folder *f) {
     memset(f, 0, sizeof *f);
 }
 
+static size_t block_end(size_t x, size_t len) { return len - x < PCS_BLOCK ? len : x + PCS_BLOCK; }
+
 /* Adds mu_i cw_i for claimed polynomials whose codewords have length 2^h. */
 static void roll_in(folder *f, ke_t *R, unsigned h) {
-    size_t len = (size_t)1 << h;
-    for (size_t i = 0; i < f->s->n_claimed; i++) {
-        const pcs_claimed *c = &f->s->claimed[i];
-        if (c->h != h) continue;
-        const fe_t *cw = f->comms[c->comm]->codewords[c->poly];
-        ke_t mu = f->mu[i];
-#pragma omp parallel for schedule(static) if (len >= 4096)
-        for (size_t x = 0; x < len; x++) R[x] = ke_add(R[x], ke_mul_fe(mu, cw[x]));
-    }
+    size_t len = (size_t)1 << h, i0 = f->lvl_start[h], n = f->lvl_start[h + 1] - i0;
+    const pcs_kernels *k = pcs_kernels_get();
+    if (n == 0) return;
+#pragma omp parallel for schedule(static) if (len > PCS_BLOCK)
+    for (size_t x = 0; x < len; x += PCS_BLOCK) k->roll_in(R, f->lvl_cw + i0, f->lvl_mu + i0, n, x, block_end(x, len));
 }
 
-/* The first fold reads the base-field codewords of size 2^H directly:
- * sum_i mu_i fold(a_i, b_i) = sum_i mu_i e_i + s sum_i mu_i (o_i - e_i),
- * e = (a + b)/2, o = (a - b)/(2x), without forming R_H in K. */
+/* The first fold reads the base-field codewords of size 2^H directly, without forming R_H in K. */
 static void fold_first(folder *f, ke_t *out, ke_t s) {
-    static const fe_t INV2 = (FE_P + 1) / 2;
-    size_t half = (size_t)1 << (f->s->H - 1);
-#pragma omp parallel for schedule(static) if (half >= 2048)
-    for (size_t m = 0; m < half; m++) {
-        ke_t E = ke_zero(), D = ke_zero();
-        for (size_t i = 0; i < f->s->n_claimed; i++) {
-            const pcs_claimed *c = &f->s->claimed[i];
-            if (c->h != f->s->H) continue;
-            const fe_t *cw = f->comms[c->comm]->codewords[c->poly];
-            fe_t a = cw[2 * m], b = cw[2 * m + 1];
-            fe_t e = fe_mul(fe_add(a, b), INV2), o = fe_mul(fe_sub(a, b), f->inv2x_shared[m]);
-            E = ke_add(E, ke_mul_fe(f->mu[i], e));
-            D = ke_add(D, ke_mul_fe(f->mu[i], fe_sub(o, e)));
-        }
-        out[m] = ke_add(E, ke_mul(s, D));
-    }
+    unsigned H = f->s->H;
+    size_t half = (size_t)1 << (H - 1), i0 = f->lvl_start[H], n = f->lvl_start[H + 1] - i0;
+    const pcs_kernels *k = pcs_kernels_get();
+#pragma omp parallel for schedule(static) if (half > PCS_BLOCK)
+    for (size_t m = 0; m < half; m += PCS_BLOCK)
+        k->fold_first(out, f->lvl_cw + i0, f->lvl_mu + i0, n, f->inv2x_shared, s, m, block_end(m, half));
 }
 
-static fti_status fold_step(folder *f, ke_t s) {
+/* One fold by s. A fold that is to be committed as a layer (the queries read it at the end) gets
+ * a buffer of its own; the others go to the work buffer, in place if the input is there. */
+static fti_status fold_step(folder *f, ke_t s, int layer) {
     size_t half = (size_t)1 << (f->h - 1);
-    ke_t *next = malloc(half * sizeof *next);
+    ke_t *next = layer ? malloc(half * sizeof *next) : f->work ? f->work : (f->work = malloc(half * sizeof *next));
     if (!next) return fti_fail(FTI_ERR_NOMEM, "out of memory for a folded codeword");
     if (!f->cur) {
         fold_first(f, next, s);
+    } else if (next == f->cur) {
+        pcs_fold_inplace(next, f->inv2x_shared, s, half);
     } else {
         const ke_t *R = f->cur;
-#pragma omp parallel for schedule(static) if (half >= 2048)
-        for (size_t m = 0; m < half; m++) next[m] = pcs_fold(R[2 * m], R[2 * m + 1], f->inv2x_shared[m], s);
-        int kept = 0;
-        for (unsigned l = 1; l <= f->s->n_layers; l++)
-            if (f->layer_cw[l] == f->cur) kept = 1;
-        if (!kept) free(f->cur);
+        const pcs_kernels *k = pcs_kernels_get();
+#pragma omp parallel for schedule(static) if (half > PCS_BLOCK)
+        for (size_t m = 0; m < half; m += PCS_BLOCK) k->fold(next, R, f->inv2x_shared, s, m, block_end(m, half));
     }
     f->cur = next;
     f->h--;
@@ -447,14 +475,18 @@ static fti_status phase2(fti_pcs_proof *p, folder *f, fti_transcript *t, const p
     if ((st = phase2_groups(&gs, s, comms, r, mu, p->evals)) != FTI_OK) return st;
     for (unsigned j = 0; j < s->n; j++) {
         ke_t *g = p->fold_rounds + 3 * j;
-        if ((st = groups_round(&gs, j, g)) != FTI_OK) goto out;
+        FTI_TIMED(j == 0 ? "pcs/phase2-round0" : "pcs/phase2-round", st = groups_round(&gs, j, g));
+        if (st != FTI_OK) goto out;
         fti_transcript_absorb_kes(t, "pcs/fold-round", g, 3);
         ke_t sj = fti_transcript_challenge_ke(t, "pcs/fold-challenge");
-        groups_bind(&gs, j, sj);
-        if ((st = fold_step(f, sj)) != FTI_OK) goto out;
-        if ((j + 1) % s->k == 0 && j + 1 < s->n) {
+        FTI_TIMED(j == 0 ? "pcs/phase2-bind0" : "pcs/phase2-bind", groups_bind(&gs, j, sj));
+        int layer = (j + 1) % s->k == 0 && j + 1 < s->n;
+        FTI_TIMED(j == 0 ? "pcs/phase2-fold0" : "pcs/phase2-fold", st = fold_step(f, sj, layer));
+        if (st != FTI_OK) goto out;
+        if (layer) {
             unsigned l = (j + 1) / s->k;
-            if ((st = commit_layer(f, l, &p->layer_roots[l - 1])) != FTI_OK) goto out;
+            FTI_TIMED("pcs/phase2-layer", st = commit_layer(f, l, &p->layer_roots[l - 1]));
+            if (st != FTI_OK) goto out;
             fti_transcript_absorb_digest(t, "pcs/layer-root", &p->layer_roots[l - 1]);
         }
     }
