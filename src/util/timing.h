@@ -1,5 +1,7 @@
 /* Stage timers for profiling the pipelines: FTI_TIMING=1 in the environment prints, at exit,
- * the wall time spent in each named stage (on stderr). Costs a clock read per stage. */
+ * the wall time spent in each named stage (on stderr), and how much the peak RSS grew during
+ * it (inner stages end first, so an outer stage shows only the growth outside its inner ones).
+ * Costs a clock read per stage; with FTI_TIMING, a read of /proc/self/status. */
 #ifndef FTI_UTIL_TIMING_H
 #define FTI_UTIL_TIMING_H
 
