@@ -340,13 +340,13 @@ static void test_cert__frozen_identical_model_accepted(void) {
     scen_free(&s);
 }
 
-/* The same certificate bytes on every run, with 1 or 2 threads, and with the scalar kernels in
- * place of the AVX-512 ones (where this CPU has them). */
+/* The same certificate bytes on every run, with 1 or 2 threads, with codewords released while
+ * proving, and with the scalar kernels in place of the AVX-512 ones (where this CPU has them). */
 static void test_cert__deterministic_bytes(void) {
     const fti_synth_kind kinds[] = {FTI_VAR_FULL, FTI_VAR_LORA};
     const char *pols[] = {POL_FULL, POL_LORA};
     const fti_synth_arch archs[] = {FTI_SYNTH_MLP, FTI_SYNTH_LLAMA};
-    const int threads[] = {2, 1, 2, 1}, simd[] = {1, 1, 0, 0};
+    const int threads[] = {2, 1, 2, 1}, simd[] = {1, 1, 0, 0}, release[] = {0, 1, 0, 0};
     int keep = omp_get_max_threads();
     for (int t = 0; t < 2; t++) {
         scen s;
@@ -362,8 +362,10 @@ static void test_cert__deterministic_bytes(void) {
             char *ref = NULL;
             omp_set_num_threads(threads[k]);
             fti_simd_enabled = simd[k];
+            if (release[k]) ftic_release_bytes = 0; /* codewords given back while the sections are proved */
             fti_status st = fti_cert_prove(&again, &ref, s.base, s.tuned, s.bck, s.tck, s.pol, NULL);
             fti_simd_enabled = 1;
+            ftic_release_bytes = FTIC_RELEASE_BYTES;
             omp_set_num_threads(keep);
             uint8_t *b = NULL;
             size_t nb = 0;

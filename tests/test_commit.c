@@ -223,16 +223,19 @@ static void test_commit__deterministic_threads_runs_shards(void) {
     enum { RUNS = 5 };
     uint8_t *b[RUNS + 1] = {NULL};
     size_t n[RUNS + 1];
-    /* thread counts, repeated runs, and the scalar kernels in place of the AVX-512 ones (where
-     * this CPU has them; else the last two runs repeat the first ones) */
+    /* thread counts, repeated runs, codewords released while proving (run 2), and the scalar
+     * kernels in place of the AVX-512 ones (where this CPU has them; else the last two runs repeat
+     * the first ones) */
     const int threads[RUNS] = {1, 2, 2, 1, 2}, simd[RUNS] = {1, 1, 1, 0, 0};
     for (int k = 0; k < RUNS; k++) {
         omp_set_num_threads(threads[k]);
         fti_simd_enabled = simd[k];
+        if (k == 2) ftic_release_bytes = 0; /* every block gives its codewords back while proving */
         ftic *c = commit_base(p, "test", NULL);
-        int ok = c && serialize(&b[k], &n[k], c);
+        int ok = c && serialize(&b[k], &n[k], c) && checks(c) == 1;
         ftic_free(c);
         fti_simd_enabled = 1;
+        ftic_release_bytes = FTIC_RELEASE_BYTES;
         CHECK(ok);
     }
     omp_set_num_threads(keep);

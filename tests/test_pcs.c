@@ -806,6 +806,33 @@ static void test_pcs__proof_same_simd_and_threads(void) {
     CHECK(!bad);
 }
 
+/* Codewords given back after committing and encoded again by the opening: the same proof bytes as
+ * with the codewords held throughout (the Merkle openings read the new copies). */
+static void test_pcs__released_codewords_same_proof(void) {
+    scen S;
+    fti_pcs_proof p;
+    fti_wbuf w[2];
+    mixed(&S, fti_pcs_params_get("test"));
+    for (int k = 0; k < 2; k++) {
+        if (k == 1)
+            for (size_t c = 0; c < S.n_comms; c++) {
+                size_t bytes = fti_pcs_commitment_codeword_bytes(S.c[c]);
+                fti_pcs_commitment_release_codewords(S.c[c]);
+                CHECK(bytes > 0 && fti_pcs_commitment_codeword_bytes(S.c[c]) == bytes);
+            }
+        fti_wbuf_init(&w[k]);
+        CHECK(scen_prove(&S, &p) == FTI_OK);
+        CHECK(scen_verify(&S, &p) == 1);
+        fti_pcs_proof_write(&w[k], &p);
+        fti_pcs_proof_free(&p);
+    }
+    int same = w[0].len == w[1].len && !memcmp(w[0].data, w[1].data, w[0].len);
+    fti_wbuf_free(&w[0]);
+    fti_wbuf_free(&w[1]);
+    scen_free(&S);
+    CHECK(same);
+}
+
 const struct test_case TEST_CASES[] = {
     TEST(test_pcs__single_poly_all_sizes),
     TEST(test_pcs__mixed_batch_two_commitments),
@@ -831,4 +858,5 @@ const struct test_case TEST_CASES[] = {
     TEST(test_pcs__kernels_avx512_match_scalar),
     TEST(test_pcs__inplace_maps_match_out_of_place),
     TEST(test_pcs__proof_same_simd_and_threads),
+    TEST(test_pcs__released_codewords_same_proof),
     {0}};

@@ -8,6 +8,7 @@
 #include "logup/logup.h"
 #include "sumcheck/sumcheck.h"
 #include "util/error.h"
+#include "util/timing.h"
 
 enum { C_BASE = 0, C_TUNED = 1, C_AUX = 2 };
 
@@ -197,19 +198,25 @@ fti_status cert_block_prove(fti_wbuf *w, fti_transcript *t, const cert_ctx *ctx,
     if (a.n_polys) {
         fti_pcs_shape shape = {a.n_polys, a.n_vars};
         const cert_factors *f = ctx->factors ? ctx->factors + ctx->base->blocks[b].first_unit : NULL;
-        if ((st = aux_tables_make(&ta, &a, ctx, b, tb, tt, f)) != FTI_OK) goto out;
-        if ((st = fti_pcs_commit(&pa, ctx->base->pp, &shape, (const fe_t *const *)ta)) != FTI_OK) goto out;
+        FTI_TIMED("cert/aux-tables", st = aux_tables_make(&ta, &a, ctx, b, tb, tt, f));
+        if (st != FTI_OK) goto out;
+        FTI_TIMED("cert/aux-commit", st = fti_pcs_commit(&pa, ctx->base->pp, &shape, (const fe_t *const *)ta));
+        if (st != FTI_OK) goto out;
         fti_wbuf_digest(w, fti_pcs_commitment_root(pa));
         fti_transcript_absorb_digest(t, "cert/aux-root", fti_pcs_commitment_root(pa));
-        if (a.m_index != SIZE_MAX && (st = prove_aux_range(w, t, &cs, &a, ta)) != FTI_OK) goto out;
+        if (fti_pcs_commitment_codeword_bytes(pa) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pa);
+        if (a.m_index != SIZE_MAX) FTI_TIMED("cert/aux-range", st = prove_aux_range(w, t, &cs, &a, ta));
+        if (st != FTI_OK) goto out;
     }
-    if ((st = prove_sections(w, t, &cs, ctx, b, &a, tb, tt, ta)) != FTI_OK) goto out;
+    FTI_TIMED("cert/sections", st = prove_sections(w, t, &cs, ctx, b, &a, tb, tt, ta));
+    if (st != FTI_OK) goto out;
     if (cs.oom) {
         st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         goto out;
     }
     fti_pcs_commitment *pcs[3] = {pb, pt, pa};
-    if ((st = fti_pcs_open(&pp, t, ctx->base->pp, pcs, pa ? 3 : 2, cs.claims, cs.n)) != FTI_OK) goto out;
+    FTI_TIMED("cert/pcs-open", st = fti_pcs_open(&pp, t, ctx->base->pp, pcs, pa ? 3 : 2, cs.claims, cs.n));
+    if (st != FTI_OK) goto out;
     fti_pcs_proof_write(w, &pp);
 out:
     fti_pcs_proof_free(&pp);

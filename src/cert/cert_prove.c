@@ -10,6 +10,7 @@
 #include "model/encode.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/timing.h"
 
 void fti_cert_write_statement(fti_wbuf *w, const fti_cert *c);
 
@@ -293,17 +294,23 @@ static fti_status prove_blocks(fti_cert *c, const cert_ctx *ctx, const fti_ckpt 
         fti_wbuf w;
         fti_wbuf_init(&w);
         ftic_block_shape(&shape, nv, base, b);
-        fti_status st = ftic_block_tables(&tb, base, b, bck);
-        if (st == FTI_OK) st = ftic_block_tables(&tt, tuned, b, tck);
-        if (st == FTI_OK) st = fti_pcs_commit(&pb, base->pp, &shape, (const fe_t *const *)tb);
-        if (st == FTI_OK) st = fti_pcs_commit(&pt, base->pp, &shape, (const fe_t *const *)tt);
+        fti_status st;
+        FTI_TIMED("cert/encode", st = ftic_block_tables(&tb, base, b, bck));
+        if (st == FTI_OK) FTI_TIMED("cert/encode", st = ftic_block_tables(&tt, tuned, b, tck));
+        /* a large block's codewords are given back until the opening encodes them again (the
+         * base's before the tuned ones are made): the peak is then the tables and one model's
+         * codewords, not both models' through every proof */
+        if (st == FTI_OK) FTI_TIMED("cert/pcs-commit", st = fti_pcs_commit(&pb, base->pp, &shape, (const fe_t *const *)tb));
+        if (st == FTI_OK && fti_pcs_commitment_codeword_bytes(pb) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pb);
+        if (st == FTI_OK) FTI_TIMED("cert/pcs-commit", st = fti_pcs_commit(&pt, base->pp, &shape, (const fe_t *const *)tt));
+        if (st == FTI_OK && fti_pcs_commitment_codeword_bytes(pt) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pt);
         if (st == FTI_OK && !fti_digest_eq(fti_pcs_commitment_root(pb), &base->blocks[b].root))
             st = fti_fail(FTI_ERR_MISMATCH, "%s: block %s does not match the base commitment", fti_ckpt_path(bck),
                           base->blocks[b].label);
         if (st == FTI_OK && !fti_digest_eq(fti_pcs_commitment_root(pt), &tuned->blocks[b].root))
             st = fti_fail(FTI_ERR_MISMATCH, "%s: block %s does not match the tuned commitment", fti_ckpt_path(tck),
                           tuned->blocks[b].label);
-        if (st == FTI_OK) st = cert_block_prove(&w, &t, ctx, b, tb, tt, pb, pt);
+        if (st == FTI_OK) FTI_TIMED("cert/block-prove", st = cert_block_prove(&w, &t, ctx, b, tb, tt, pb, pt));
         if (st == FTI_OK && w.oom) st = fti_fail(FTI_ERR_NOMEM, "out of memory");
         if (st == FTI_OK) {
             c->proofs[b] = w.data;

@@ -2,6 +2,7 @@
  * (cmd_*.c) and returns the process exit status: 0 success/accept, 1 reject/refuse, 2 usage or
  * input error. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -42,6 +43,8 @@ int cmd_version(int argc, char **argv) {
  * the heap and never trimming it reuses the pages; the peak stays that of the largest block. */
 static void keep_freed_pages(void) {
 #if defined(__GLIBC__)
+    const char *e = getenv("FTI_MALLOC");
+    if (e && !strcmp(e, "default")) return; /* glibc's defaults, for comparison */
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, -1);
     mallopt(M_TOP_PAD, 256 << 20);

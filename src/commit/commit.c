@@ -233,6 +233,8 @@ fti_status ftic_block_tables(fe_t ***out, const ftic *c, size_t b, const fti_ckp
             break;
         }
         st = unit_tables(tab[2 * i], tab[2 * i + 1], c, u, t);
+        fti_ckpt_release(t); /* its pages leave the process (the page cache keeps them): on a
+                              * model larger than memory, RSS stays at a block's tables */
     }
     if (st == FTI_OK) {
         unsigned *nv = malloc((nt - 1) * sizeof *nv);
@@ -281,6 +283,7 @@ static fti_status build_block(ftic *c, size_t b, const fti_ckpt *ck, int with_pr
     FTI_TIMED("commit/pcs-commit", st = fti_pcs_commit(&pc, c->pp, &shape, (const fe_t *const *)tab));
     if (st != FTI_OK) goto out;
     c->blocks[b].root = *fti_pcs_commitment_root(pc);
+    if (with_proofs && fti_pcs_commitment_codeword_bytes(pc) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pc);
     if (with_proofs) FTI_TIMED("commit/prove", st = ftic_block_prove(c, b, (const fe_t *const *)tab, pc));
 out:
     fti_pcs_commitment_free(pc);

@@ -54,6 +54,12 @@
 #define FTIC_TILE_VARS 24     /* larger matrices are committed as row tiles of at most 2^24 entries */
 /* The tile size in force (FTIC_TILE_VARS; tests lower it to exercise tiling on small models). */
 extern unsigned ftic_tile_vars;
+/* Blocks whose codewords take at least this many bytes give them back while their proofs run
+ * (fti_pcs_commitment_release_codewords) and encode them again to open them: the peak memory of
+ * a large block drops by the codewords' size for one more encoding. */
+#define FTIC_RELEASE_BYTES ((size_t)1 << 30)
+/* The threshold in force (FTIC_RELEASE_BYTES; tests lower it). */
+extern size_t ftic_release_bytes;
 
 typedef enum { FTIC_BASE = 0, FTIC_TUNED = 1 } ftic_kind;
 

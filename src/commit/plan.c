@@ -13,7 +13,8 @@
 #define BLOCK_TARGET ((uint64_t)1 << 25) /* values per size-grouped block */
 #define BLOCK_MIN ((uint64_t)1 << 22)
 
-unsigned ftic_tile_vars = FTIC_TILE_VARS;    /* smaller neighbouring layers share a block */
+unsigned ftic_tile_vars = FTIC_TILE_VARS;
+size_t ftic_release_bytes = FTIC_RELEASE_BYTES;    /* smaller neighbouring layers share a block */
 
 static unsigned ceil_log2(uint64_t x) {
     unsigned l = 0;

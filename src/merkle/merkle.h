@@ -79,6 +79,9 @@ FTI_MUST_CHECK fti_status fti_merkle_commit(fti_merkle_tree **out, const fti_mer
 FTI_MUST_CHECK fti_status fti_merkle_root(fti_digest *root, const fti_merkle_shape *shape,
                                           const uint8_t *const *data, const uint8_t *salt_seed);
 void fti_merkle_tree_free(fti_merkle_tree *t);
+/* Points the tree at another copy of its matrices, byte for byte the committed ones (e.g.
+ * recomputed after their memory was given back); openings read rows from it. */
+void fti_merkle_tree_rebind(fti_merkle_tree *t, const uint8_t *const *data);
 const fti_digest *fti_merkle_tree_root(const fti_merkle_tree *t);
 
 typedef struct {

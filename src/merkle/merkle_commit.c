@@ -146,6 +146,10 @@ out:
     return st;
 }
 
+void fti_merkle_tree_rebind(fti_merkle_tree *t, const uint8_t *const *data) {
+    memcpy(t->data, data, t->prover.lay.n_matrices * sizeof *t->data);
+}
+
 void fti_merkle_tree_free(fti_merkle_tree *t) {
     if (!t) return;
     merkle_prover_free(&t->prover);

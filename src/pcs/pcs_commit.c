@@ -107,6 +107,34 @@ fail:
     return st;
 }
 
+void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c) {
+    free_tables(c->codewords, c->shape.n_polys);
+    c->codewords = NULL;
+}
+
+size_t fti_pcs_commitment_codeword_bytes(const fti_pcs_commitment *c) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->shape.n_polys; i++) n += ((size_t)1 << (c->shape.n_vars[i] + c->pp->log_blowup)) * sizeof(fe_t);
+    return n;
+}
+
+/* The same codewords as at commit time: the encoding is deterministic and the tables are the
+ * caller's, unchanged (fti_pcs_commitment_release_codewords); a test hook that altered them then
+ * alters them again. */
+fti_status pcs_commitment_codewords(fti_pcs_commitment *c) {
+    if (c->codewords) return FTI_OK;
+    fti_status st = encode_all(&c->codewords, c->pp, &c->shape, c->tables);
+    if (st != FTI_OK) return st;
+    if (pcs_hooks && pcs_hooks->after_encode) pcs_hooks->after_encode(c->codewords, &c->shape, pcs_hooks->ctx);
+#if FTI_VERIFY
+    fti_digest again;
+    FTI_VERIFY_CHECK(fti_merkle_root(&again, &c->mshape, (const uint8_t *const *)c->codewords, NULL) == FTI_OK &&
+                     fti_digest_eq(&again, fti_merkle_tree_root(c->tree)));
+#endif
+    fti_merkle_tree_rebind(c->tree, (const uint8_t *const *)c->codewords);
+    return FTI_OK;
+}
+
 fti_status fti_pcs_commit_root(fti_digest *root, const fti_pcs_params *pp, const fti_pcs_shape *shape,
                                const fe_t *const *tables) {
     fti_pcs_commitment *c = NULL;

@@ -575,6 +575,8 @@ fti_status fti_pcs_open(fti_pcs_proof *proof, fti_transcript *t, const fti_pcs_p
     FTI_TIMED("pcs/phase1", st = phase1(proof, r, t, &s, comms));
     if (st != FTI_OK) goto out;
     fti_transcript_challenge_kes(t, "pcs/mu", mu, s.n_claimed);
+    for (size_t c = 0; c < n_comms && st == FTI_OK; c++) FTI_TIMED("pcs/re-encode", st = pcs_commitment_codewords(comms[c]));
+    if (st != FTI_OK) goto out;
     FTI_TIMED("pcs/folder-init", st = folder_init(&f, &s, comms, mu));
     if (st != FTI_OK) goto out;
     FTI_TIMED("pcs/phase2", st = phase2(proof, &f, t, &s, comms, r, mu));
