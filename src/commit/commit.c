@@ -283,7 +283,9 @@ static fti_status build_block(ftic *c, size_t b, const fti_ckpt *ck, int with_pr
     FTI_TIMED("commit/pcs-commit", st = fti_pcs_commit(&pc, c->pp, &shape, (const fe_t *const *)tab));
     if (st != FTI_OK) goto out;
     c->blocks[b].root = *fti_pcs_commitment_root(pc);
-    if (with_proofs && fti_pcs_commitment_codeword_bytes(pc) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pc);
+    size_t cw_bytes = fti_pcs_commitment_codeword_bytes(pc);
+    if (with_proofs && cw_bytes >= ftic_release_bytes) /* half: the LogUp prover needs 1.5x their memory */
+        fti_pcs_commitment_release_codewords(pc, cw_bytes / 2);
     if (with_proofs) FTI_TIMED("commit/prove", st = ftic_block_prove(c, b, (const fe_t *const *)tab, pc));
 out:
     fti_pcs_commitment_free(pc);

@@ -55,8 +55,9 @@
 /* The tile size in force (FTIC_TILE_VARS; tests lower it to exercise tiling on small models). */
 extern unsigned ftic_tile_vars;
 /* Blocks whose codewords take at least this many bytes give them back while their proofs run
- * (fti_pcs_commitment_release_codewords) and encode them again to open them: the peak memory of
- * a large block drops by the codewords' size for one more encoding. */
+ * (fti_pcs_commitment_release_codewords; half of them for a commitment's range proof, all of them
+ * for a certificate's two models) and encode them again to open them: the peak memory of a large
+ * block drops by that much for one more encoding. */
 #define FTIC_RELEASE_BYTES ((size_t)1 << 30)
 /* The threshold in force (FTIC_RELEASE_BYTES; tests lower it). */
 extern size_t ftic_release_bytes;

@@ -320,7 +320,9 @@ fti_status ftic_plan_base(ftic **out, const fti_ckpt *ck, const fti_pcs_params *
     for (size_t i = 0; i < c->n_units; i++) {
         ftic_unit *u = &c->units[i];
         const fti_st_tensor *t = fti_ckpt_find(ck, c->tensors[u->tensor].name);
-        if ((st = fti_quantum_exponent(&u->quantum, t)) != FTI_OK) goto fail;
+        st = fti_quantum_exponent(&u->quantum, t);
+        fti_ckpt_release(t); /* read again block by block: not kept resident meanwhile */
+        if (st != FTI_OK) goto fail;
     }
     c->proofs = calloc(c->n_blocks, sizeof *c->proofs);
     c->proof_len = calloc(c->n_blocks, sizeof *c->proof_len);

@@ -127,10 +127,11 @@ FTI_MUST_CHECK fti_status fti_pcs_commit(fti_pcs_commitment **out, const fti_pcs
 FTI_MUST_CHECK fti_status fti_pcs_commit_root(fti_digest *root, const fti_pcs_params *pp, const fti_pcs_shape *shape,
                                               const fe_t *const *tables);
 void fti_pcs_commitment_free(fti_pcs_commitment *c);
-/* Frees the codewords (2^R times the tables' memory) and keeps the Merkle tree: for a prover that
- * runs long proofs between committing and opening. fti_pcs_open encodes them again, after its
- * first phase, from the tables given to fti_pcs_commit, which must still be there, unchanged. */
-void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c);
+/* Frees codewords (2^R times the tables' memory in all) until at most keep_bytes of them are held,
+ * and keeps the Merkle tree: for a prover that runs long proofs between committing and opening.
+ * fti_pcs_open encodes the freed ones again, after its first phase, from the tables given to
+ * fti_pcs_commit, which must still be there, unchanged. */
+void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c, size_t keep_bytes);
 /* The bytes the codewords take (whether held or released). */
 size_t fti_pcs_commitment_codeword_bytes(const fti_pcs_commitment *c);
 const fti_digest *fti_pcs_commitment_root(const fti_pcs_commitment *c);

@@ -107,14 +107,26 @@ fail:
     return st;
 }
 
-void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c) {
-    free_tables(c->codewords, c->shape.n_polys);
-    c->codewords = NULL;
+static size_t codeword_bytes(const fti_pcs_commitment *c, size_t i) {
+    return ((size_t)1 << (c->shape.n_vars[i] + c->pp->log_blowup)) * sizeof(fe_t);
+}
+
+void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c, size_t keep_bytes) {
+    if (!c->codewords) return;
+    size_t held = 0;
+    for (size_t i = 0; i < c->shape.n_polys; i++)
+        if (c->codewords[i]) held += codeword_bytes(c, i);
+    for (size_t i = c->shape.n_polys; i-- > 0 && held > keep_bytes;) /* from the last */
+        if (c->codewords[i]) {
+            held -= codeword_bytes(c, i);
+            free(c->codewords[i]);
+            c->codewords[i] = NULL;
+        }
 }
 
 size_t fti_pcs_commitment_codeword_bytes(const fti_pcs_commitment *c) {
     size_t n = 0;
-    for (size_t i = 0; i < c->shape.n_polys; i++) n += ((size_t)1 << (c->shape.n_vars[i] + c->pp->log_blowup)) * sizeof(fe_t);
+    for (size_t i = 0; i < c->shape.n_polys; i++) n += codeword_bytes(c, i);
     return n;
 }
 
@@ -122,10 +134,22 @@ size_t fti_pcs_commitment_codeword_bytes(const fti_pcs_commitment *c) {
  * caller's, unchanged (fti_pcs_commitment_release_codewords); a test hook that altered them then
  * alters them again. */
 fti_status pcs_commitment_codewords(fti_pcs_commitment *c) {
-    if (c->codewords) return FTI_OK;
-    fti_status st = encode_all(&c->codewords, c->pp, &c->shape, c->tables);
-    if (st != FTI_OK) return st;
-    if (pcs_hooks && pcs_hooks->after_encode) pcs_hooks->after_encode(c->codewords, &c->shape, pcs_hooks->ctx);
+    size_t missing = 0;
+    for (size_t i = 0; i < c->shape.n_polys; i++) missing += !c->codewords[i];
+    if (!missing) return FTI_OK;
+    for (size_t i = 0; i < c->shape.n_polys; i++) {
+        if (c->codewords[i]) continue;
+        size_t len = codeword_bytes(c, i);
+        if (!(c->codewords[i] = aligned_alloc(64, len < 64 ? 64 : len)))
+            return fti_fail(FTI_ERR_NOMEM, "out of memory for a codeword of 2^%u elements",
+                            c->shape.n_vars[i] + c->pp->log_blowup);
+        fti_status st = fti_rs_encode(c->codewords[i], c->tables[i], c->shape.n_vars[i], c->pp->log_blowup);
+        if (st != FTI_OK) return st;
+    }
+    if (pcs_hooks && pcs_hooks->after_encode) { /* tests: the hook alters whole sets of codewords */
+        if (missing != c->shape.n_polys) return fti_fail(FTI_ERR_INTERNAL, "a test hook with partly released codewords");
+        pcs_hooks->after_encode(c->codewords, &c->shape, pcs_hooks->ctx);
+    }
 #if FTI_VERIFY
     fti_digest again;
     FTI_VERIFY_CHECK(fti_merkle_root(&again, &c->mshape, (const uint8_t *const *)c->codewords, NULL) == FTI_OK &&
