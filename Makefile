@@ -32,7 +32,7 @@ bench: release
 
 fuzz: deps
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTI_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers
 	@echo "fuzzers built in $(BUILD_FUZZ): run e.g. $(BUILD_FUZZ)/fuzz_safetensors -max_total_time=60 fuzz/corpus/safetensors"
 
 clean:

@@ -4,7 +4,7 @@
  * case and the prover's own share (peak RSS minus the RSS before proving, per entry). Prover
  * time is given as wall time and as CPU time of all threads (the machine may be shared).
  * Each case runs in a child process so that its peak RSS is its own.
- * Usage: bench_logup [filter]; LOGUP_SCALAR=1 in the environment disables the AVX-512 kernels. */
+ * Usage: bench_logup [filter]; FTI_SIMD=0 in the environment disables the AVX-512 kernels. */
 #include <omp.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -13,7 +13,8 @@
 
 #include "bench.h"
 #include "logup/logup.h"
-#include "logup/logup_internal.h" /* logup_simd_enabled */
+#include "field/field_avx512.h" /* fti_simd_enabled */
+#include "logup/logup_internal.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void) {
@@ -121,8 +122,7 @@ static void in_child(const char *filter, const char *base, size_t n_cols, const 
 
 int main(int argc, char **argv) {
     const char *filter = argc > 1 ? argv[1] : NULL;
-    if (getenv("LOGUP_SCALAR")) logup_simd_enabled = 0;
-    printf("# max threads: %d, AVX-512 kernels %s\n", omp_get_max_threads(), logup_simd_enabled ? "on" : "off");
+    printf("# max threads: %d, AVX-512 kernels %s\n", omp_get_max_threads(), fti_simd_avx512() ? "on" : "off");
     static const unsigned s20[] = {20}, s24[] = {24};
     /* 16 columns of mixed sizes (2^20 .. 2^0), about 2^21.6 entries */
     static const unsigned mix[] = {20, 18, 18, 16, 14, 12, 10, 8, 19, 19, 17, 15, 13, 11, 9, 0};

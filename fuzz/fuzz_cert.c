@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "cert/certify.h"
 #include "commit/commit.h"
 #include "synth/st_write.h"
@@ -129,15 +130,6 @@ static int build(void) {
 
 static int verify_bytes(const uint8_t *data, size_t size, int *accept);
 
-static int write_file(const char *dir, const char *name, const uint8_t *b, size_t n) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) return 0;
-    int ok = fwrite(b, 1, n, f) == n;
-    return (fclose(f) == 0) & ok;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     int accept = 0;
@@ -153,8 +145,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         for (size_t b = 0; b < c->n_blocks; b++) stmt += 8 + c->proof_len[b];
         stmt = g_cert_len - stmt - 4; /* everything before the block count */
         fti_cert_free(c);
-        if (!write_file(dir, "honest.ftcert", g_cert, g_cert_len) || !write_file(dir, "statement.ftcert", g_cert, stmt) ||
-            !write_file(dir, "half.ftcert", g_cert, g_cert_len / 2))
+        if (!fuzz_write_file(dir, "honest.ftcert", g_cert, g_cert_len) || !fuzz_write_file(dir, "statement.ftcert", g_cert, stmt) ||
+            !fuzz_write_file(dir, "half.ftcert", g_cert, g_cert_len / 2))
             exit(1);
     }
     return 0;

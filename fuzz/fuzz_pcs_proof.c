@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "pcs/pcs.h"
 #include "sumcheck/sumcheck.h"
 
@@ -35,12 +36,7 @@ static uint8_t *g_proof;
 static size_t g_proof_len;
 
 static uint64_t g_rng = 0x243f6a8885a308d3ULL;
-static uint64_t next(void) { /* splitmix64 */
-    uint64_t z = (g_rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+static uint64_t next(void) { return fuzz_splitmix64(&g_rng); }
 
 static void transcript(fti_transcript *t) { fti_transcript_init(t, "fuzz/pcs"); }
 
@@ -99,15 +95,6 @@ static int verify_bytes(const uint8_t *data, size_t size) {
     return ok;
 }
 
-static int write_file(const char *dir, const char *name, const uint8_t *b, size_t n) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) return 0;
-    int ok = fwrite(b, 1, n, f) == n;
-    return (fclose(f) == 0) & ok;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     if (!build() || verify_bytes(g_proof, g_proof_len) != 1) {
@@ -115,7 +102,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         exit(1);
     }
     const char *dir = getenv("FTI_FUZZ_WRITE_SEEDS");
-    if (dir && (!write_file(dir, "honest.bin", g_proof, g_proof_len) || !write_file(dir, "half.bin", g_proof, g_proof_len / 2)))
+    if (dir && (!fuzz_write_file(dir, "honest.bin", g_proof, g_proof_len) || !fuzz_write_file(dir, "half.bin", g_proof, g_proof_len / 2)))
         exit(1);
     return 0;
 }

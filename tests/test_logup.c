@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "field/field_avx512.h"
 #include "logup/logup.h"
 #include "logup/logup_internal.h"
 #include "sumcheck/sumcheck.h"
@@ -278,10 +279,10 @@ static void test_logup__simd_matches_scalar(void) {
     for (int k = 0; k < 2; k++) {
         fti_logup_proof p;
         fti_logup_claims c;
-        logup_simd_enabled = k;
+        fti_simd_enabled = k;
         fti_wbuf_init(&w[k]);
         fti_status st = scen_prove(&S, &p, &c);
-        logup_simd_enabled = 1;
+        fti_simd_enabled = 1;
         CHECK(st == FTI_OK);
         fti_logup_proof_write(&w[k], &p);
         fti_logup_claims_free(&c);

@@ -6,6 +6,7 @@
  * In this configuration the leaf size is 2^2 and column blocks at most 2^3 rows
  * (ntt_internal.h), so sizes 2^3..2^8 run the four-step recursion, up to three levels deep. */
 #include "field/batch_inv.c"
+#include "field/simd.c" /* the SIMD switch (no AVX-512 kernels over the toy field) */
 #include "ntt/bitrev.c"
 #include "ntt/ntt.c"
 #include "ntt/ntt_avx512.c" /* compiles to nothing over the toy field */

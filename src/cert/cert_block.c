@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cert/cert_sections.h"
+#include "commit/commit.h"
 #include "logup/logup.h"
 #include "sumcheck/sumcheck.h"
 #include "util/error.h"
@@ -204,7 +205,7 @@ fti_status cert_block_prove(fti_wbuf *w, fti_transcript *t, const cert_ctx *ctx,
         if (st != FTI_OK) goto out;
         fti_wbuf_digest(w, fti_pcs_commitment_root(pa));
         fti_transcript_absorb_digest(t, "cert/aux-root", fti_pcs_commitment_root(pa));
-        if (fti_pcs_commitment_codeword_bytes(pa) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pa, 0);
+        ftic_release_large(pa, 0);
         if (a.m_index != SIZE_MAX) FTI_TIMED("cert/aux-range", st = prove_aux_range(w, t, &cs, &a, ta));
         if (st != FTI_OK) goto out;
     }

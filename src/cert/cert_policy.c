@@ -28,13 +28,6 @@ static uint64_t tensor_numel(const ftic_tensor *t) {
     return n;
 }
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 typedef struct {
     char *name;
     size_t unit;
@@ -65,7 +58,7 @@ static fti_status collect_punits(cert_plan *p, const ftic *base, size_t cap) {
     }
     for (size_t u = 0; u < nu; u++) {
         ftic_unit_policy_name(buf, sizeof buf, &base->units[u]);
-        if (!(nm[u].name = dup_str(buf))) {
+        if (!(nm[u].name = strdup(buf))) {
             st = fti_fail(FTI_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -81,7 +74,7 @@ static fti_status collect_punits(cert_plan *p, const ftic *base, size_t cap) {
     }
     for (size_t k = 0; k < ng; k++) { /* punit k is the name of unit firsts[k] */
         ftic_unit_policy_name(buf, sizeof buf, &base->units[firsts[k]]);
-        if (!(p->punit_names[k] = dup_str(buf))) {
+        if (!(p->punit_names[k] = strdup(buf))) {
             st = fti_fail(FTI_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -159,7 +152,7 @@ fti_status cert_plan_make(cert_plan *p, const ftic *base, const fti_policy *pol)
         size_t pu = p->n_punits++;
         uint64_t numel = tensor_numel(m);
         p->hash_only[p->n_hash_only++] = t;
-        if (!(p->punit_names[pu] = dup_str(m->name))) {
+        if (!(p->punit_names[pu] = strdup(m->name))) {
             st = fti_fail(FTI_ERR_NOMEM, "out of memory");
             goto out;
         }

@@ -301,9 +301,9 @@ static fti_status prove_blocks(fti_cert *c, const cert_ctx *ctx, const fti_ckpt 
          * base's before the tuned ones are made): the peak is then the tables and one model's
          * codewords, not both models' through every proof */
         if (st == FTI_OK) FTI_TIMED("cert/pcs-commit", st = fti_pcs_commit(&pb, base->pp, &shape, (const fe_t *const *)tb));
-        if (st == FTI_OK && fti_pcs_commitment_codeword_bytes(pb) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pb, 0);
+        if (st == FTI_OK) ftic_release_large(pb, 0);
         if (st == FTI_OK) FTI_TIMED("cert/pcs-commit", st = fti_pcs_commit(&pt, base->pp, &shape, (const fe_t *const *)tt));
-        if (st == FTI_OK && fti_pcs_commitment_codeword_bytes(pt) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pt, 0);
+        if (st == FTI_OK) ftic_release_large(pt, 0);
         if (st == FTI_OK && !fti_digest_eq(fti_pcs_commitment_root(pb), &base->blocks[b].root))
             st = fti_fail(FTI_ERR_MISMATCH, "%s: block %s does not match the base commitment", fti_ckpt_path(bck),
                           base->blocks[b].label);

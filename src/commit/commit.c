@@ -10,13 +10,6 @@
 #include "util/error.h"
 #include "util/timing.h"
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* ---- tuned planning ---- */
 
 typedef struct {
@@ -98,17 +91,17 @@ fti_status ftic_plan_tuned(ftic **out, const fti_ckpt *ck, const ftic *base, con
     for (size_t i = 0; i < c->n_tensors; i++) {
         c->tensors[i] = base->tensors[i];
         c->tensors[i].dtype = fti_ckpt_tensor(ck, i)->dtype;
-        if (!(c->tensors[i].name = dup_str(base->tensors[i].name))) goto nomem;
+        if (!(c->tensors[i].name = strdup(base->tensors[i].name))) goto nomem;
     }
     for (size_t i = 0; i < c->n_units; i++) {
         c->units[i] = base->units[i];
         memset(c->units[i].sums, 0, sizeof c->units[i].sums);
-        if (!(c->units[i].name = dup_str(base->units[i].name))) goto nomem;
+        if (!(c->units[i].name = strdup(base->units[i].name))) goto nomem;
     }
     for (size_t b = 0; b < c->n_blocks; b++) {
         c->blocks[b] = base->blocks[b];
         memset(&c->blocks[b].root, 0, sizeof c->blocks[b].root);
-        if (!(c->blocks[b].label = dup_str(base->blocks[b].label))) goto nomem;
+        if (!(c->blocks[b].label = strdup(base->blocks[b].label))) goto nomem;
     }
     *out = c;
     return FTI_OK;
@@ -265,6 +258,10 @@ static void hash_tensor(fti_digest *d, const fti_st_tensor *t) {
     SHA256_Final(d->b, &h);
 }
 
+void ftic_release_large(fti_pcs_commitment *pc, size_t keep_bytes) {
+    if (fti_pcs_commitment_codeword_bytes(pc) >= ftic_release_bytes) fti_pcs_commitment_release_codewords(pc, keep_bytes);
+}
+
 static fti_status build_block(ftic *c, size_t b, const fti_ckpt *ck, int with_proofs) {
     const ftic_block *bl = &c->blocks[b];
     fe_t **tab = NULL;
@@ -283,9 +280,8 @@ static fti_status build_block(ftic *c, size_t b, const fti_ckpt *ck, int with_pr
     FTI_TIMED("commit/pcs-commit", st = fti_pcs_commit(&pc, c->pp, &shape, (const fe_t *const *)tab));
     if (st != FTI_OK) goto out;
     c->blocks[b].root = *fti_pcs_commitment_root(pc);
-    size_t cw_bytes = fti_pcs_commitment_codeword_bytes(pc);
-    if (with_proofs && cw_bytes >= ftic_release_bytes) /* half: the LogUp prover needs 1.5x their memory */
-        fti_pcs_commitment_release_codewords(pc, cw_bytes / 2);
+    /* keeps half: the LogUp prover needs 1.5 times the codewords' memory */
+    if (with_proofs) ftic_release_large(pc, fti_pcs_commitment_codeword_bytes(pc) / 2);
     if (with_proofs) FTI_TIMED("commit/prove", st = ftic_block_prove(c, b, (const fe_t *const *)tab, pc));
 out:
     fti_pcs_commitment_free(pc);

@@ -29,6 +29,10 @@ FTI_MUST_CHECK fti_status ftic_build(ftic *c, const fti_ckpt *ck, const fti_prog
 FTI_MUST_CHECK fti_status ftic_block_tables(fe_t ***tables, const ftic *c, size_t b, const fti_ckpt *ck);
 void ftic_tables_free(fe_t **tables, const ftic *c, size_t b);
 
+/* For a block's commitment whose codewords take at least ftic_release_bytes: gives back all of
+ * them but keep_bytes until the opening encodes them again (manifest.h). */
+void ftic_release_large(fti_pcs_commitment *pc, size_t keep_bytes);
+
 /* Checks a parsed commitment: every block's proof. *ok = 0 first; *bad_block names the first
  * block that failed. */
 FTI_MUST_CHECK fti_status ftic_check(int *ok, size_t *bad_block, const ftic *c);

@@ -22,13 +22,6 @@ static unsigned ceil_log2(uint64_t x) {
     return l;
 }
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* GPT-2's Conv1D weights are stored [in, out]. */
 static int gpt2_conv1d(const char *name) {
     static const char *const pats[] = {"*attn.c_attn.weight", "*attn.c_proj.weight", "*mlp.c_fc.weight",
@@ -91,7 +84,7 @@ static fti_status plan_tensors(ftic *c, const fti_ckpt *ck, fti_arch arch) {
         if (t->ndim > FTIC_MAX_NDIM)
             return fti_fail(FTI_ERR_UNSUPPORTED, "%s: tensor %s has %u dimensions (at most %d)", t->path, t->name,
                             t->ndim, FTIC_MAX_NDIM);
-        if (!(m->name = dup_str(t->name))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+        if (!(m->name = strdup(t->name))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
         m->dtype = t->dtype;
         m->ndim = t->ndim;
         for (unsigned d = 0; d < t->ndim; d++) m->shape[d] = t->shape[d];
@@ -112,7 +105,7 @@ static fti_status add_one_unit(ftic *c, size_t *cap, const char *name, uint32_t 
     }
     ftic_unit *u = &c->units[c->n_units];
     memset(u, 0, sizeof *u);
-    if (!(u->name = dup_str(name))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+    if (!(u->name = strdup(name))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
     c->n_units++;
     u->tensor = tensor;
     u->tile = tile;
@@ -221,7 +214,7 @@ static fti_status plan_blocks(ftic *c, fti_arch arch) {
             rest_units++;
             snprintf(lab, sizeof lab, "rest.%04u", rest_k);
         }
-        if (!(labels[i] = dup_str(lab))) {
+        if (!(labels[i] = strdup(lab))) {
             st = fti_fail(FTI_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -251,7 +244,7 @@ static fti_status plan_blocks(ftic *c, fti_arch arch) {
         goto out;
     }
     c->n_blocks = nb;
-    for (size_t b = 0; b < nb; b++) c->blocks[b].label = dup_str(uniq[b]);
+    for (size_t b = 0; b < nb; b++) c->blocks[b].label = strdup(uniq[b]);
     for (size_t i = 0; i < c->n_units; i++) {
         ftic_block *bl = &c->blocks[c->units[i].block];
         if (bl->n_units == 0) bl->first_unit = (uint32_t)i;
@@ -294,7 +287,7 @@ static fti_status merge_small_blocks(ftic *c) {
             char lab[FTIC_MAX_NAME];
             snprintf(lab, sizeof lab, "%.*s+%zu", FTIC_MAX_NAME - 24, acc.label, merged);
             free(acc.label);
-            if (!(acc.label = dup_str(lab))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
+            if (!(acc.label = strdup(lab))) return fti_fail(FTI_ERR_NOMEM, "out of memory");
         }
         for (uint32_t i = 0; i < acc.n_units; i++) c->units[acc.first_unit + i].block = (uint32_t)out;
         c->blocks[out++] = acc;

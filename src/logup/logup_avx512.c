@@ -12,7 +12,6 @@
 #include "field/field_avx512.h"
 #include "logup/logup_prover.h"
 
-int logup_simd_enabled = 1;
 
 #if FTI_HAVE_AVX512
 
@@ -292,7 +291,7 @@ AVX static void v_combine(ke_t *p, ke_t *q, const ke_t *cp, const ke_t *cq, size
     }
 }
 
-static int have_avx512(void) { return logup_simd_enabled && fti_simd_avx512(); }
+static int have_avx512(void) { return fti_simd_avx512(); }
 
 logup_quads_fn logup_avx512_quads(void) { return have_avx512() ? v_quads : NULL; }
 logup_combine_fn logup_avx512_combine(void) { return have_avx512() ? v_combine : NULL; }

@@ -67,10 +67,6 @@ typedef struct {
     const ke_t *const *leaves_q;  /*   replacing (1, alpha - col) */
 } logup_cheat;
 
-/* 1 (default): the prover uses its AVX-512 kernels when the CPU has AVX-512F; tests set 0 to
- * compare against the scalar kernels (the proofs must be identical). */
-extern int logup_simd_enabled;
-
 /* fti_logup_prove with an optional cheat (NULL: the honest prover). */
 fti_status logup_prove_impl(fti_logup_proof *proof, fti_logup_claims *claims, fti_transcript *t,
                             const fti_logup_columns *cols, const fe_t *m, ke_t alpha, const logup_cheat *cheat);

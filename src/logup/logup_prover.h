@@ -117,7 +117,7 @@ typedef struct {
 typedef void (*logup_block_fn)(ke_t *out, const logup_kctx *x, size_t y0, size_t n, const ke_t *lo);
 
 /* AVX-512 block functions (logup_avx512.c) for blocks of n >= 8 pairs, n a multiple of 8, or
- * NULL where there is none (or no AVX-512 on this CPU, or logup_simd_enabled == 0). Exact field
+ * NULL where there is none (or no AVX-512 on this CPU, or fti_simd_enabled == 0). Exact field
  * arithmetic: they give the same sums and tables as the scalar ones. */
 logup_block_fn logup_avx512_block(logup_kernel kind);
 

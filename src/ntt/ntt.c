@@ -30,6 +30,7 @@
  *
  * Every element's value is computed by the same operations whatever the number of threads,
  * so results do not depend on it. */
+#include "field/field_avx512.h"
 #include "ntt/ntt.h"
 
 #include <omp.h>
@@ -73,17 +74,16 @@ const ntt_tables *ntt_tables_get(void) {
 
 /* ---- kernel dispatch ---- */
 
-static int simd_enabled = 1;
-
+/* The AVX-512 kernels when fti_simd_avx512() says so (the one switch for every vector kernel). */
 const ntt_kernels *ntt_kernels_get(void) {
 #ifdef NTT_HAVE_AVX512
-    if (simd_enabled && __builtin_cpu_supports("avx512f")) return &ntt_kernels_avx512;
+    if (fti_simd_avx512()) return &ntt_kernels_avx512;
 #endif
     return &ntt_kernels_scalar;
 }
 
 int ntt_set_simd(int enable) {
-    simd_enabled = enable;
+    fti_simd_enabled = enable;
     return ntt_kernels_get() != &ntt_kernels_scalar;
 }
 

@@ -75,8 +75,9 @@ extern const ntt_kernels ntt_kernels_avx512;
 /* The kernels used by the transforms: AVX-512 when the CPU has it and it is enabled. */
 const ntt_kernels *ntt_kernels_get(void);
 
-/* Test hook: enable (1, default) or disable (0) the SIMD kernels. Not thread-safe: call it
- * while no transform is running. Returns whether SIMD kernels are now in use. */
+/* Test hook: sets fti_simd_enabled (field/field_avx512.h: the switch of every vector kernel) to
+ * enable (1, default) or disable (0). Not thread-safe: call it while no transform is running.
+ * Returns whether the NTT's SIMD kernels are now in use. */
 int ntt_set_simd(int enable);
 
 /* Test hook: with 0, column blocks are transformed in place instead of through a buffer (the

@@ -14,24 +14,35 @@ static void free_tables(fe_t **t, size_t n) {
     free(t);
 }
 
-/* Encodes every table; codewords[i] has 2^(n_i + R) elements in bit-reversed order. */
+static size_t codeword_bytes(const fti_pcs_params *pp, const fti_pcs_shape *shape, size_t i) {
+    return ((size_t)1 << (shape->n_vars[i] + pp->log_blowup)) * sizeof(fe_t);
+}
+
+/* Encodes the tables whose codeword is missing (NULL); codewords[i] has 2^(n_i + R) elements in
+ * bit-reversed order. */
+static fti_status encode_missing(fe_t **cw, const fti_pcs_params *pp, const fti_pcs_shape *shape,
+                                 const fe_t *const *tables) {
+    for (size_t i = 0; i < shape->n_polys; i++) {
+        if (cw[i]) continue;
+        size_t len = codeword_bytes(pp, shape, i);
+        if (!(cw[i] = aligned_alloc(64, len < 64 ? 64 : len)))
+            return fti_fail(FTI_ERR_NOMEM, "out of memory for a codeword of 2^%u elements",
+                            shape->n_vars[i] + pp->log_blowup);
+        fti_status st = fti_rs_encode(cw[i], tables[i], shape->n_vars[i], pp->log_blowup);
+        if (st != FTI_OK) return st;
+    }
+    return FTI_OK;
+}
+
+/* Encodes every table. */
 static fti_status encode_all(fe_t ***out, const fti_pcs_params *pp, const fti_pcs_shape *shape,
                              const fe_t *const *tables) {
     fe_t **cw = calloc(shape->n_polys, sizeof *cw);
     if (!cw) return fti_fail(FTI_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < shape->n_polys; i++) {
-        size_t len = (size_t)1 << (shape->n_vars[i] + pp->log_blowup);
-        cw[i] = aligned_alloc(64, len * sizeof(fe_t) < 64 ? 64 : len * sizeof(fe_t));
-        if (!cw[i]) {
-            free_tables(cw, shape->n_polys);
-            return fti_fail(FTI_ERR_NOMEM, "out of memory for a codeword of 2^%u elements",
-                            shape->n_vars[i] + pp->log_blowup);
-        }
-        fti_status st = fti_rs_encode(cw[i], tables[i], shape->n_vars[i], pp->log_blowup);
-        if (st != FTI_OK) {
-            free_tables(cw, shape->n_polys);
-            return st;
-        }
+    fti_status st = encode_missing(cw, pp, shape, tables);
+    if (st != FTI_OK) {
+        free_tables(cw, shape->n_polys);
+        return st;
     }
     *out = cw;
     return FTI_OK;
@@ -107,18 +118,14 @@ fail:
     return st;
 }
 
-static size_t codeword_bytes(const fti_pcs_commitment *c, size_t i) {
-    return ((size_t)1 << (c->shape.n_vars[i] + c->pp->log_blowup)) * sizeof(fe_t);
-}
-
 void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c, size_t keep_bytes) {
     if (!c->codewords) return;
     size_t held = 0;
     for (size_t i = 0; i < c->shape.n_polys; i++)
-        if (c->codewords[i]) held += codeword_bytes(c, i);
+        if (c->codewords[i]) held += codeword_bytes(c->pp, &c->shape, i);
     for (size_t i = c->shape.n_polys; i-- > 0 && held > keep_bytes;) /* from the last */
         if (c->codewords[i]) {
-            held -= codeword_bytes(c, i);
+            held -= codeword_bytes(c->pp, &c->shape, i);
             free(c->codewords[i]);
             c->codewords[i] = NULL;
         }
@@ -126,7 +133,7 @@ void fti_pcs_commitment_release_codewords(fti_pcs_commitment *c, size_t keep_byt
 
 size_t fti_pcs_commitment_codeword_bytes(const fti_pcs_commitment *c) {
     size_t n = 0;
-    for (size_t i = 0; i < c->shape.n_polys; i++) n += codeword_bytes(c, i);
+    for (size_t i = 0; i < c->shape.n_polys; i++) n += codeword_bytes(c->pp, &c->shape, i);
     return n;
 }
 
@@ -137,19 +144,11 @@ fti_status pcs_commitment_codewords(fti_pcs_commitment *c) {
     size_t missing = 0;
     for (size_t i = 0; i < c->shape.n_polys; i++) missing += !c->codewords[i];
     if (!missing) return FTI_OK;
-    for (size_t i = 0; i < c->shape.n_polys; i++) {
-        if (c->codewords[i]) continue;
-        size_t len = codeword_bytes(c, i);
-        if (!(c->codewords[i] = aligned_alloc(64, len < 64 ? 64 : len)))
-            return fti_fail(FTI_ERR_NOMEM, "out of memory for a codeword of 2^%u elements",
-                            c->shape.n_vars[i] + c->pp->log_blowup);
-        fti_status st = fti_rs_encode(c->codewords[i], c->tables[i], c->shape.n_vars[i], c->pp->log_blowup);
-        if (st != FTI_OK) return st;
-    }
-    if (pcs_hooks && pcs_hooks->after_encode) { /* tests: the hook alters whole sets of codewords */
-        if (missing != c->shape.n_polys) return fti_fail(FTI_ERR_INTERNAL, "a test hook with partly released codewords");
-        pcs_hooks->after_encode(c->codewords, &c->shape, pcs_hooks->ctx);
-    }
+    int hook = pcs_hooks && pcs_hooks->after_encode; /* tests: it alters whole sets of codewords */
+    if (hook && missing != c->shape.n_polys) return fti_fail(FTI_ERR_INTERNAL, "a test hook with partly released codewords");
+    fti_status st = encode_missing(c->codewords, c->pp, &c->shape, c->tables);
+    if (st != FTI_OK) return st;
+    if (hook) pcs_hooks->after_encode(c->codewords, &c->shape, pcs_hooks->ctx);
 #if FTI_VERIFY
     fti_digest again;
     FTI_VERIFY_CHECK(fti_merkle_root(&again, &c->mshape, (const uint8_t *const *)c->codewords, NULL) == FTI_OK &&
