@@ -15,9 +15,11 @@
 #include <time.h>
 
 #include "cert/certify.h"
+#include "commit/block_sc.h"
 #include "commit/commit.h"
 #include "field/field_avx512.h"
 #include "model/encode.h"
+#include "sumcheck/sumcheck.h"
 #include "synth/st_write.h"
 #include "synth/synth.h"
 #include "test.h"
@@ -899,7 +901,108 @@ static void test_commit__many_units_parse_in_near_linear_time(void) {
     ftic_free(c);
 }
 
+/* ---- the block sum-check's verifier, check by check ---- */
+
+enum { BSC_UNITS = 2 };
+typedef struct {
+    unsigned nv[BSC_UNITS];
+    fe_t *tab[2 * BSC_UNITS + 1];
+    ke_t rho_u[BSC_UNITS][16], rho_m[16], a[BSC_UNITS], b[BSC_UNITS];
+    uint64_t sums[BSC_UNITS][5];
+    const ke_t *rho[BSC_UNITS];
+    block_sc_statement st;
+    ke_t rounds[3 * 16], r[16], finals[2 * BSC_UNITS + 1];
+} bsc_case;
+
+static ke_t bsc_rand_ke(void) {
+    ke_t k = {{test_rand() % FE_P, test_rand() % FE_P, test_rand() % FE_P}};
+    return k;
+}
+
+/* Two units of 16-bit limbs (3 and 5 variables) and a multiplicity table, with their exact sums
+ * and the LogUp-style claims; proves. */
+static int bsc_make(bsc_case *k) {
+    memset(k, 0, sizeof *k);
+    k->nv[0] = 3, k->nv[1] = 5;
+    for (int u = 0; u < BSC_UNITS; u++) {
+        size_t n = (size_t)1 << k->nv[u];
+        fe_t *lo = k->tab[2 * u] = malloc(n * sizeof(fe_t)), *hi = k->tab[2 * u + 1] = malloc(n * sizeof(fe_t));
+        for (size_t x = 0; x < n; x++) {
+            lo[x] = test_rand() & 0xFFFF, hi[x] = test_rand() & 0xFFFF;
+            k->sums[u][0] += lo[x] * lo[x], k->sums[u][1] += lo[x] * hi[x], k->sums[u][2] += hi[x] * hi[x];
+            k->sums[u][3] += lo[x], k->sums[u][4] += hi[x];
+        }
+        for (unsigned j = 0; j < k->nv[u]; j++) k->rho_u[u][j] = bsc_rand_ke();
+        k->rho[u] = k->rho_u[u];
+        k->a[u] = fti_mle_eval_fe(lo, k->nv[u], k->rho_u[u]);
+        k->b[u] = fti_mle_eval_fe(hi, k->nv[u], k->rho_u[u]);
+    }
+    fe_t *m = k->tab[2 * BSC_UNITS] = malloc(((size_t)1 << 16) * sizeof(fe_t));
+    for (size_t x = 0; x < ((size_t)1 << 16); x++) m[x] = test_rand() & 0xFF;
+    for (unsigned j = 0; j < 16; j++) k->rho_m[j] = bsc_rand_ke();
+    k->st = (block_sc_statement){BSC_UNITS, k->nv, 16, k->rho, k->a, k->b, (const uint64_t(*)[5])k->sums, k->rho_m,
+                                 fti_mle_eval_fe(m, 16, k->rho_m)};
+    fti_transcript t;
+    fti_transcript_init(&t, "test/block-sc");
+    return block_sc_prove(k->rounds, k->r, k->finals, &t, &k->st, (const fe_t *const *)k->tab) == FTI_OK;
+}
+
+static int bsc_verify(bsc_case *k) {
+    fti_transcript t;
+    ke_t r[16];
+    fti_transcript_init(&t, "test/block-sc");
+    return block_sc_verify(r, &t, &k->st, k->rounds, k->finals);
+}
+
+static void bsc_free(bsc_case *k) {
+    for (int i = 0; i < 2 * BSC_UNITS + 1; i++) free(k->tab[i]);
+}
+
+/* Each check of block_sc_verify made to fail alone: a round whose g(0) + g(1) is not the running
+ * claim (round 0, and round 1 after a round 0 tampered with its sum kept); a last round whose
+ * sums hold but whose g(2) moves the final claim, and a wrong final value (the closing equality);
+ * a stated limb sum or LogUp claim off by one (round 0 against the recomputed initial claim). */
+static void test_commit__block_sumcheck_each_check(void) {
+    bsc_case k;
+    CHECK(bsc_make(&k));
+    CHECK(bsc_verify(&k) == 1);
+    ke_t one = ke_one();
+    int bad = 0;
+    ke_t save = k.rounds[0];
+    k.rounds[0] = ke_add(save, one); /* round 0: g(0) + g(1) != claim */
+    bad |= bsc_verify(&k) != 0;
+    k.rounds[0] = save;
+    ke_t s0 = k.rounds[0], s1 = k.rounds[1]; /* round 0 sum kept: round 1 fails */
+    k.rounds[0] = ke_add(s0, one), k.rounds[1] = ke_sub(s1, one);
+    bad |= bsc_verify(&k) != 0;
+    k.rounds[0] = s0, k.rounds[1] = s1;
+    save = k.rounds[3 * 15 + 2]; /* last round's g(2): every round sum holds, the final check fails */
+    k.rounds[3 * 15 + 2] = ke_add(save, one);
+    bad |= bsc_verify(&k) != 0;
+    k.rounds[3 * 15 + 2] = save;
+    for (int i = 0; i < 2 * BSC_UNITS + 1; i++) { /* a final value */
+        save = k.finals[i];
+        k.finals[i] = ke_add(save, one);
+        bad |= bsc_verify(&k) != 0;
+        k.finals[i] = save;
+    }
+    for (int u = 0; u < BSC_UNITS; u++)
+        for (int j = 0; j < 5; j++) { /* a stated sum */
+            k.sums[u][j]++;
+            bad |= bsc_verify(&k) != 0;
+            k.sums[u][j]--;
+        }
+    save = k.a[1]; /* a LogUp claim */
+    k.a[1] = ke_add(save, one);
+    bad |= bsc_verify(&k) != 0;
+    k.a[1] = save;
+    CHECK(bsc_verify(&k) == 1); /* everything restored */
+    bsc_free(&k);
+    CHECK(!bad);
+}
+
 const struct test_case TEST_CASES[] = {
+    TEST(test_commit__block_sumcheck_each_check),
     TEST(test_commit__checks_and_sum_sq_exact),
     TEST(test_commit__proven_params_file_round_trip),
     TEST(test_commit__statement_without_proofs_same_id),
